@@ -1,0 +1,54 @@
+// Dashboard logic: loads the refund counts and the longest-waiting requests, keeps them fresh while
+// refunds are moving, and opens the refund queue filtered by the card the merchant clicked.
+import { computed, onMounted, ref } from 'vue';
+import { useRouter } from 'vue-router';
+import { listRefunds } from '../../api/refunds';
+import { getStats } from '../../api/stats';
+import type { AdminStats, RefundListItem, RefundStatus } from '../../api/types';
+import { usePolling } from '../../composables/usePolling';
+import { errorMessage } from '../../utils/errors';
+
+const OLDEST_SHOWN = 5;
+
+export function useDashboard() {
+  const router = useRouter();
+  const stats = ref<AdminStats | null>(null);
+  const oldestWaiting = ref<RefundListItem[]>([]);
+  const loading = ref(false);
+  const loadError = ref<string | null>(null);
+  const loadedAt = ref<string | null>(null);
+
+  const count = (status: RefundStatus): number => stats.value?.refunds[status] ?? 0;
+  const inFlight = computed(() => count('APPROVED') + count('REFUNDING'));
+
+  async function load(): Promise<void> {
+    loading.value = stats.value === null;
+    try {
+      const [counts, waiting] = await Promise.all([
+        getStats(),
+        listRefunds({ status: 'REQUESTED', sort: 'oldest', page: 1, pageSize: OLDEST_SHOWN }),
+      ]);
+      stats.value = counts;
+      oldestWaiting.value = waiting.items;
+      loadedAt.value = new Date().toISOString();
+      loadError.value = null;
+    } catch (error) {
+      loadError.value = errorMessage(error);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  function openRefund(refundNo: string): void {
+    void router.push({ name: 'refund', params: { refundNo } });
+  }
+
+  function openQueue(status: RefundStatus): void {
+    void router.push({ name: 'refunds', query: { status, sort: status === 'REQUESTED' ? 'oldest' : undefined } });
+  }
+
+  usePolling(computed(() => inFlight.value > 0), load);
+  onMounted(load);
+
+  return { stats, oldestWaiting, loading, loadError, loadedAt, count, inFlight, load, openQueue, openRefund };
+}

@@ -1,0 +1,17 @@
+// Who moved a refund, in words: buyer, admin:<name>, dispatcher, wechat:notify / query / refund.
+import type { MessageKey } from '../../i18n/messages';
+import { translate } from '../../i18n/useI18n';
+
+const KNOWN: Record<string, MessageKey> = {
+  buyer: 'actor.buyer',
+  dispatcher: 'actor.dispatcher',
+  'wechat:notify': 'actor.wechat:notify',
+  'wechat:query': 'actor.wechat:query',
+  'wechat:refund': 'actor.wechat:refund',
+};
+
+export function actorLabel(actor: string): string {
+  if (actor.startsWith('admin:')) return translate('actor.admin', { name: actor.slice('admin:'.length) });
+  const key = KNOWN[actor];
+  return key ? translate(key) : actor;
+}

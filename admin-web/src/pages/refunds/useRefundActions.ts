@@ -1,0 +1,78 @@
+// The merchant's decisions on a refund, shared by the queue and the detail page: approve (confirm with
+// the amount), reject (reason required, through RejectDialog), retry a failed one. A 409 means someone
+// else moved the refund first: say why and reload.
+import { ref } from 'vue';
+import { ElMessage, ElMessageBox } from 'element-plus';
+import { approveRefund, rejectRefund, retryRefund } from '../../api/refunds';
+import { ApiError } from '../../api/http';
+import type { Refund } from '../../api/types';
+import { useI18n } from '../../i18n/useI18n';
+import { formatFen } from '../../utils/money';
+import { errorMessage } from '../../utils/errors';
+
+type RefundRef = Pick<Refund, 'refundNo' | 'amountFen' | 'actions'>;
+
+export function useRefundActions(reload: () => Promise<unknown>) {
+  const { t } = useI18n();
+  const busy = ref<string | null>(null); // refundNo being changed
+  const rejectTarget = ref<RefundRef | null>(null);
+
+  async function run(refundNo: string, call: () => Promise<unknown>, done: string): Promise<boolean> {
+    busy.value = refundNo;
+    try {
+      await call();
+      ElMessage.success(done);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        ElMessage({ type: 'warning', message: t('action.conflict', { message: error.message }), duration: 6000 });
+      } else if (!(error instanceof ApiError && error.status === 401)) {
+        ElMessage.error(t('action.failed', { message: errorMessage(error) }));
+      }
+      return false;
+    } finally {
+      busy.value = null;
+      await reload().catch(() => undefined);
+    }
+  }
+
+  async function confirm(title: string, message: string, button: string): Promise<boolean> {
+    try {
+      await ElMessageBox.confirm(message, title, {
+        confirmButtonText: button,
+        cancelButtonText: t('common.cancel'),
+        type: 'warning',
+        customClass: 'refund-confirm',
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function approve(refund: RefundRef): Promise<void> {
+    const amount = formatFen(refund.amountFen);
+    if (!(await confirm(t('action.approveTitle'), t('action.approveConfirm', { amount }), t('action.approveButton')))) return;
+    await run(refund.refundNo, () => approveRefund(refund.refundNo), t('action.approved'));
+  }
+
+  async function retry(refund: RefundRef): Promise<void> {
+    const amount = formatFen(refund.amountFen);
+    if (!(await confirm(t('action.retryTitle'), t('action.retryConfirm', { amount }), t('action.retryButton')))) return;
+    await run(refund.refundNo, () => retryRefund(refund.refundNo), t('action.retried'));
+  }
+
+  function startReject(refund: RefundRef): void {
+    rejectTarget.value = refund;
+  }
+
+  /** Called by RejectDialog with the final reason; closes the dialog whatever the outcome. */
+  async function submitReject(reason: string): Promise<void> {
+    const target = rejectTarget.value;
+    if (!target) return;
+    rejectTarget.value = null;
+    await run(target.refundNo, () => rejectRefund(target.refundNo, reason), t('action.rejected'));
+  }
+
+  return { busy, rejectTarget, approve, retry, startReject, submitReject };
+}

@@ -1,0 +1,168 @@
+// Refund queue logic: filters live in the URL (status tab, search, dates, sort, page) so dashboard
+// links and the back button work; loads the page and the tab counts; polls while a shown refund is in flight.
+import { computed, ref, watch } from 'vue';
+import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
+import { listRefunds, type RefundQuery } from '../../api/refunds';
+import { getStats } from '../../api/stats';
+import { REFUND_STATUSES, type AdminStats, type RefundListItem, type RefundStatus } from '../../api/types';
+import { usePolling } from '../../composables/usePolling';
+import { errorMessage } from '../../utils/errors';
+import { isInFlight } from '../../utils/status';
+
+export type QueueTab = RefundStatus | 'ALL';
+export type QueueSort = 'newest' | 'oldest';
+
+export interface QueueFilters {
+  tab: QueueTab;
+  q: string;
+  from: string;
+  to: string;
+  sort: QueueSort;
+  page: number;
+  pageSize: number;
+}
+
+const PAGE_SIZES = [10, 20, 50, 100];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function one(value: LocationQuery[string]): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function parseFilters(query: LocationQuery): QueueFilters {
+  const status = one(query.status);
+  const tab: QueueTab =
+    status === 'ALL' ? 'ALL' : (REFUND_STATUSES as readonly string[]).includes(status) ? (status as RefundStatus) : 'REQUESTED';
+  const page = Number.parseInt(one(query.page), 10);
+  const pageSize = Number.parseInt(one(query.pageSize), 10);
+  return {
+    tab,
+    q: one(query.q).trim(),
+    from: DATE.test(one(query.from)) ? one(query.from) : '',
+    to: DATE.test(one(query.to)) ? one(query.to) : '',
+    sort: one(query.sort) === 'oldest' ? 'oldest' : 'newest',
+    page: page > 0 ? page : 1,
+    pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 20,
+  };
+}
+
+function toQuery(f: QueueFilters): LocationQueryRaw {
+  return {
+    status: f.tab,
+    q: f.q || undefined,
+    from: f.from || undefined,
+    to: f.to || undefined,
+    sort: f.sort === 'oldest' ? 'oldest' : undefined,
+    page: f.page > 1 ? String(f.page) : undefined,
+    pageSize: f.pageSize !== 20 ? String(f.pageSize) : undefined,
+  };
+}
+
+export function useRefundQueue() {
+  const route = useRoute();
+  const router = useRouter();
+
+  const filters = computed(() => parseFilters(route.query));
+  const items = ref<RefundListItem[]>([]);
+  const total = ref(0);
+  const stats = ref<AdminStats | null>(null);
+  const loading = ref(false);
+  const loadError = ref<string | null>(null);
+
+  // The search box and date picker are edited locally and applied on Enter / change.
+  const searchText = ref(filters.value.q);
+  const dateRange = ref<[string, string] | null>(
+    filters.value.from && filters.value.to ? [filters.value.from, filters.value.to] : null,
+  );
+
+  function apiQuery(f: QueueFilters): RefundQuery {
+    return {
+      status: f.tab === 'ALL' ? undefined : f.tab,
+      q: f.q || undefined,
+      from: f.from || undefined,
+      to: f.to || undefined,
+      sort: f.sort,
+      page: f.page,
+      pageSize: f.pageSize,
+    };
+  }
+
+  async function load(showSpinner = true): Promise<void> {
+    if (route.name !== 'refunds') return;
+    const f = filters.value;
+    loading.value = showSpinner;
+    try {
+      const [page, counts] = await Promise.all([listRefunds(apiQuery(f)), getStats().catch(() => stats.value)]);
+      items.value = page.items;
+      total.value = page.total;
+      stats.value = counts;
+      loadError.value = null;
+    } catch (error) {
+      loadError.value = errorMessage(error);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  function update(patch: Partial<QueueFilters>): void {
+    const next = { ...filters.value, page: 1, ...patch };
+    void router.replace({ name: 'refunds', query: toQuery(next) });
+  }
+
+  function applySearch(): void {
+    update({ q: searchText.value.trim() });
+  }
+
+  function applyDates(range: [string, string] | null): void {
+    update({ from: range?.[0] ?? '', to: range?.[1] ?? '' });
+  }
+
+  function reset(): void {
+    searchText.value = '';
+    dateRange.value = null;
+    update({ q: '', from: '', to: '', sort: 'newest' });
+  }
+
+  function tabCount(tab: QueueTab): number | null {
+    if (!stats.value) return null;
+    if (tab === 'ALL') return Object.values(stats.value.refunds).reduce((sum, n) => sum + n, 0);
+    return stats.value.refunds[tab] ?? 0;
+  }
+
+  function open(refundNo: string): void {
+    void router.push({ name: 'refund', params: { refundNo } });
+  }
+
+  watch(
+    () => route.query,
+    () => {
+      if (route.name !== 'refunds') return;
+      searchText.value = filters.value.q;
+      dateRange.value = filters.value.from && filters.value.to ? [filters.value.from, filters.value.to] : null;
+      void load();
+    },
+    { immediate: true },
+  );
+
+  const anyInFlight = computed(() => items.value.some((refund) => isInFlight(refund.status)));
+  usePolling(anyInFlight, () => load(false));
+
+  return {
+    filters,
+    items,
+    total,
+    loading,
+    loadError,
+    searchText,
+    dateRange,
+    anyInFlight,
+    pageSizes: PAGE_SIZES,
+    load,
+    update,
+    applySearch,
+    applyDates,
+    reset,
+    tabCount,
+    open,
+  };
+}

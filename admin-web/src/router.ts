@@ -1,0 +1,63 @@
+// Routes of the admin web (history mode under /admin/) and the guard that sends a visitor without a
+// session to the login page, remembering where they were going.
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
+import { ensureSession } from './session/useSession';
+import AppLayout from './components/AppLayout.vue';
+import LoginPage from './pages/login/LoginPage.vue';
+import DashboardPage from './pages/dashboard/DashboardPage.vue';
+import RefundQueuePage from './pages/refunds/RefundQueuePage.vue';
+import RefundDetailPage from './pages/refunds/RefundDetailPage.vue';
+import OrderListPage from './pages/orders/OrderListPage.vue';
+import OrderDetailPage from './pages/orders/OrderDetailPage.vue';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean;
+    nav?: 'dashboard' | 'refunds' | 'orders';
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory('/admin/'),
+  routes: [
+    { path: '/login', name: 'login', component: LoginPage, meta: { public: true } },
+    {
+      path: '/',
+      component: AppLayout,
+      children: [
+        { path: '', redirect: { name: 'dashboard' } },
+        { path: 'dashboard', name: 'dashboard', component: DashboardPage, meta: { nav: 'dashboard' } },
+        { path: 'refunds', name: 'refunds', component: RefundQueuePage, meta: { nav: 'refunds' } },
+        {
+          path: 'refunds/:refundNo',
+          name: 'refund',
+          component: RefundDetailPage,
+          props: true,
+          meta: { nav: 'refunds' },
+        },
+        { path: 'orders', name: 'orders', component: OrderListPage, meta: { nav: 'orders' } },
+        {
+          path: 'orders/:orderNo',
+          name: 'order',
+          component: OrderDetailPage,
+          props: true,
+          meta: { nav: 'orders' },
+        },
+      ],
+    },
+    { path: '/:pathMatch(.*)*', redirect: { name: 'dashboard' } },
+  ],
+});
+
+router.beforeEach(async (to: RouteLocationNormalized) => {
+  let signedIn = false;
+  try {
+    signedIn = await ensureSession();
+  } catch {
+    // server unreachable: let the page show its own error rather than loop through the guard
+    return true;
+  }
+  if (to.meta.public) return signedIn ? { name: 'dashboard' } : true;
+  if (signedIn) return true;
+  return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+});

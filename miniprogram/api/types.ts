@@ -1,0 +1,93 @@
+// The JSON the server sends to the buyer (docs/api-shapes.md). Amounts are integer fen; times are ISO-8601 UTC.
+
+export type OrderStatus =
+  | 'UNPAID'
+  | 'CLOSED'
+  | 'PAID'
+  | 'REFUND_REQUESTED'
+  | 'REFUND_APPROVED'
+  | 'REFUNDING'
+  | 'REFUND_FAILED'
+  | 'PARTIALLY_REFUNDED'
+  | 'REFUNDED';
+
+export type RefundStatus = 'REQUESTED' | 'APPROVED' | 'REFUNDING' | 'REFUNDED' | 'REJECTED' | 'CANCELLED' | 'FAILED';
+
+/** What the buyer may do with a refund now; the server decides, the page only draws buttons for these. */
+export type BuyerRefundAction = 'cancel';
+
+export interface Product {
+  id: number;
+  name: string;
+  description?: string | null;
+  imageUrl?: string | null;
+  priceFen: number;
+  stock: number;
+  onSale?: boolean;
+}
+
+export interface OrderItem {
+  productId: number;
+  name: string;
+  priceFen: number;
+  quantity: number;
+  subtotalFen: number;
+}
+
+export interface Refund {
+  refundNo: string;
+  orderNo: string;
+  status: RefundStatus;
+  amountFen: number;
+  reason: string;
+  rejectReason: string | null;
+  failReason: string | null;
+  failCode?: string | null;
+  source?: 'BUYER' | 'VENDOR_PLATFORM';
+  actions: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Order {
+  orderNo: string;
+  status: OrderStatus;
+  totalFen: number;
+  refundedFen: number;
+  refundableFen: number;
+  canRequestRefund: boolean;
+  items: OrderItem[];
+  refunds: Refund[];
+  createdAt: string;
+  paidAt: string | null;
+  updatedAt: string;
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt?: string;
+}
+
+/** The fields wx.requestPayment needs; `sandbox: true` means no real cashier exists (use sandbox-pay). */
+export interface PayParams {
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: string;
+  paySign: string;
+  sandbox?: boolean;
+}
+
+export interface ListResult<T> {
+  items: T[];
+}
+
+export interface NewOrderItem {
+  productId: number;
+  quantity: number;
+}
+
+export interface NewRefund {
+  amountFen: number;
+  reason: string;
+}

@@ -1,0 +1,48 @@
+// Every status label and tag colour the buyer sees, declared once; pages never spell a status in Chinese.
+import type { OrderStatus, RefundStatus } from '../api/types';
+
+/** Tag colours, matched by `.tag--<tone>` in app.wxss. */
+export type Tone = 'warning' | 'primary' | 'success' | 'danger' | 'muted';
+
+export interface StatusLabel {
+  text: string;
+  tone: Tone;
+}
+
+export const ORDER_STATUS: Record<OrderStatus, StatusLabel> = {
+  UNPAID: { text: '待付款', tone: 'warning' },
+  CLOSED: { text: '已关闭', tone: 'muted' },
+  PAID: { text: '已付款', tone: 'success' },
+  REFUND_REQUESTED: { text: '退款申请中', tone: 'warning' },
+  REFUND_APPROVED: { text: '退款已同意', tone: 'primary' },
+  REFUNDING: { text: '退款中', tone: 'primary' },
+  REFUND_FAILED: { text: '退款失败', tone: 'danger' },
+  PARTIALLY_REFUNDED: { text: '部分退款', tone: 'success' },
+  REFUNDED: { text: '已退款', tone: 'muted' },
+};
+
+export const REFUND_STATUS: Record<RefundStatus, StatusLabel> = {
+  REQUESTED: { text: '已申请', tone: 'warning' },
+  APPROVED: { text: '已同意', tone: 'primary' },
+  REFUNDING: { text: '退款中', tone: 'primary' },
+  REFUNDED: { text: '已退款', tone: 'success' },
+  REJECTED: { text: '已拒绝', tone: 'danger' },
+  CANCELLED: { text: '已取消', tone: 'muted' },
+  FAILED: { text: '退款失败', tone: 'danger' },
+};
+
+// A status this build does not know yet (the server grew one) still gets a readable tag.
+const UNKNOWN: StatusLabel = { text: '处理中', tone: 'muted' };
+
+/** table[key] for the table's own keys only: a status string from the network never reaches Object.prototype. */
+export function lookup<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+export function orderStatusLabel(status: string): StatusLabel {
+  return lookup<StatusLabel>(ORDER_STATUS, status) ?? UNKNOWN;
+}
+
+export function refundStatusLabel(status: string): StatusLabel {
+  return lookup<StatusLabel>(REFUND_STATUS, status) ?? UNKNOWN;
+}

@@ -1,0 +1,75 @@
+// Merchant admins: the configured account, login with throttling, sessions with a CSRF token.
+import type { Db } from '../db/client.ts';
+import { AppError } from '../http/errors.ts';
+import { newToken, tokenHash } from '../lib/secrets.ts';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.ts';
+
+export const SESSION_TTL_MS = 12 * 3600_000;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+const MAX_FAILURES_PER_USER = 5;
+const MAX_FAILURES_PER_IP = 20;
+
+/** Creates the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or sets its password to the configured one. */
+export async function ensureAdmin(db: Db, username: string, password: string): Promise<void> {
+  const existing = await db.adminUser.findUnique({ where: { username } });
+  if (existing && (await verifyPassword(password, existing.passwordHash))) return;
+  const passwordHash = await hashPassword(password);
+  await db.$transaction((tx) =>
+    tx.adminUser.upsert({ where: { username }, create: { username, passwordHash, createdAt: new Date() }, update: { passwordHash } }),
+  );
+}
+
+export interface AdminSessionInfo {
+  token: string;
+  csrfToken: string;
+  username: string;
+  expiresAt: Date;
+}
+
+/**
+ * Checks a login. Failures are counted in the database (so every instance sees them): after 5 for one
+ * name, or 20 from one address, in 15 minutes, further attempts get 429 until the window passes.
+ */
+export async function login(db: Db, username: string, password: string, ip: string): Promise<AdminSessionInfo> {
+  const since = new Date(Date.now() - FAILURE_WINDOW_MS);
+  const [byUser, byIp] = await Promise.all([
+    db.loginFailure.count({ where: { username, at: { gte: since } } }),
+    db.loginFailure.count({ where: { ip, at: { gte: since } } }),
+  ]);
+  if (byUser >= MAX_FAILURES_PER_USER || byIp >= MAX_FAILURES_PER_IP) {
+    throw new AppError('RATE_LIMITED', 'Too many failed logins. Wait 15 minutes, then try again.', {
+      'Retry-After': String(FAILURE_WINDOW_MS / 1000),
+    });
+  }
+  const admin = await db.adminUser.findUnique({ where: { username } });
+  const ok = await verifyPassword(password, admin?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+  if (!admin || !ok) {
+    await db.$transaction((tx) => tx.loginFailure.create({ data: { username, ip, at: new Date() } }));
+    throw new AppError('UNAUTHENTICATED', 'Wrong username or password.');
+  }
+  const token = newToken();
+  const csrfToken = newToken();
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await db.$transaction(async (tx) => {
+    await tx.loginFailure.deleteMany({ where: { username } });
+    await tx.adminSession.deleteMany({ where: { adminId: admin.id, expiresAt: { lt: new Date() } } });
+    await tx.adminSession.create({ data: { tokenHash: tokenHash(token), adminId: admin.id, csrfToken, expiresAt, createdAt: new Date() } });
+  });
+  return { token, csrfToken, username: admin.username, expiresAt };
+}
+
+export interface AdminPrincipal {
+  sessionId: number;
+  username: string;
+  csrfToken: string;
+}
+
+export async function findSession(db: Db, token: string): Promise<AdminPrincipal | null> {
+  const s = await db.adminSession.findUnique({ where: { tokenHash: tokenHash(token) }, include: { admin: true } });
+  if (!s || s.expiresAt.getTime() <= Date.now()) return null;
+  return { sessionId: s.id, username: s.admin.username, csrfToken: s.csrfToken };
+}
+
+export async function logout(db: Db, sessionId: number): Promise<void> {
+  await db.$transaction((tx) => tx.adminSession.deleteMany({ where: { id: sessionId } }));
+}

@@ -1,0 +1,80 @@
+// createApp(deps): middleware, routers, the admin web, the error handler. Never listens (tests use it).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import type { PayGateway } from './payments/gateway.ts';
+import { adminRoutes } from './http/admin-routes.ts';
+import { apiNotFound, errorHandler } from './http/error-handler.ts';
+import { mpRoutes } from './http/mp-routes.ts';
+import { notifyRoutes } from './http/notify-routes.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { Api } from './http/route.ts';
+import { requestLog } from './http/request-log.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  gateway: PayGateway;
+  log: Logger;
+  /** jscode2session: a wx.login code → the buyer's openid. */
+  code2Session: (code: string) => Promise<string>;
+  wakeDispatcher: () => void;
+  publicBaseUrl: () => string;
+  version: string;
+}
+
+export const ADMIN_DIST = path.resolve(import.meta.dirname, '..', 'admin-web', 'dist');
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback'); // behind nginx on the same host, req.ip is the buyer's address
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Element Plus sets inline styles; scripts stay same-origin only
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'https:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  app.use(requestLog(deps.log));
+
+  const api = new Api();
+  // notifications read their own raw body, before the JSON parser
+  app.use(notifyRoutes(api, deps));
+  app.use('/api', express.json({ limit: '32kb' }));
+  app.get('/healthz', async (_req, res) => {
+    await deps.db.$queryRawUnsafe('SELECT 1');
+    res.json({ status: 'ok' });
+  });
+  app.use(mpRoutes(api, deps));
+  app.use(adminRoutes(api, deps));
+  const openapi = buildOpenApi(api, deps.version);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/api', apiNotFound);
+
+  if (existsSync(ADMIN_DIST)) {
+    app.use('/admin', express.static(ADMIN_DIST, { index: 'index.html', maxAge: '1h' }));
+    // the admin web routes in the browser (history mode): any other /admin path is its index.html
+    app.get('/admin/{*rest}', (_req, res) => {
+      res.sendFile(path.join(ADMIN_DIST, 'index.html'));
+    });
+  } else {
+    app.get('/admin/{*rest}', (_req, res) => {
+      res.status(503).type('text/plain').send('The admin web is not built yet: run `npm install` (or `npm run build:admin`).');
+    });
+  }
+  app.get('/', (_req, res) => res.redirect('/admin/'));
+  app.use(errorHandler(deps.log));
+  return app;
+}

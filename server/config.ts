@@ -1,0 +1,158 @@
+// The only reader of process.env: validated with zod, defaults from the contract, sandbox vs live decided here.
+import path from 'node:path';
+import { z } from 'zod';
+
+const intFrom = (def: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      if (!/^\d+$/.test(v) || Number(v) < min) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number ≥ ${min}` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const EnvSchema = z.object({
+  PORT: intFrom(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().default('file:./data/mall.db'),
+  DATA_DIR: z.string().default('./data'),
+  PUBLIC_BASE_URL: z.string().optional(),
+  WXPAY_MODE: z.enum(['sandbox', 'live']).optional(),
+  WECHAT_APPID: z.string().optional(),
+  WECHAT_APP_SECRET: z.string().optional(),
+  WECHAT_API_BASE: z.string().default('https://api.weixin.qq.com'),
+  WXPAY_MCH_ID: z.string().optional(),
+  WXPAY_API_KEY: z.string().optional(),
+  WXPAY_CERT_P12_PATH: z.string().optional(),
+  WXPAY_CERT_PASSPHRASE: z.string().optional(),
+  WXPAY_CERT_PEM_PATH: z.string().optional(),
+  WXPAY_KEY_PEM_PATH: z.string().optional(),
+  WXPAY_API_BASE: z.string().default('https://api.mch.weixin.qq.com'),
+  WXPAY_SIGN_TYPE: z.enum(['MD5', 'HMAC-SHA256']).default('MD5'),
+  WXPAY_REFUND_QPS: intFrom(150, 1),
+  WXPAY_TIMEOUT_MS: intFrom(10_000, 100),
+  REFUND_QUERY_AFTER_S: intFrom(60),
+  RETRY_BASE_MS: intFrom(2000, 1),
+  REFUND_ORDER_GAP_S: intFrom(60),
+  ORDER_CLOSE_AFTER_S: intFrom(1800, 1),
+  ADMIN_USERNAME: z.string().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
+  BUYER_RATE_LIMIT_PER_MIN: intFrom(600, 1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SANDBOX_PORT: intFrom(0),
+  SANDBOX_SETTLE_DELAY_MS: intFrom(3000),
+  SANDBOX_NOTIFY_RETRY_SCALE: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
+  WXMALL_TEST_FAULTS: z.string().optional(),
+});
+
+export interface WxPayCredentials {
+  appid: string;
+  appSecret: string;
+  mchId: string;
+  apiKey: string;
+  p12Path?: string;
+  p12Passphrase?: string;
+  certPemPath?: string;
+  keyPemPath?: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  dataDir: string;
+  /** Explicit PUBLIC_BASE_URL, or undefined: then it is http://HOST:PORT of the port actually bound. */
+  publicBaseUrl?: string;
+  mode: 'sandbox' | 'live';
+  wechatApiBase: string;
+  wxpayApiBase: string;
+  signType: 'MD5' | 'HMAC-SHA256';
+  /** Live credentials; in sandbox mode they come from the sandbox at start. */
+  live?: WxPayCredentials;
+  refundQps: number;
+  wxpayTimeoutMs: number;
+  refundQueryAfterMs: number;
+  retryBaseMs: number;
+  refundOrderGapMs: number;
+  orderCloseAfterMs: number;
+  admin?: { username: string; password: string };
+  buyerRateLimitPerMin: number;
+  logLevel: string;
+  sandbox: { port: number; settleDelayMs: number; notifyRetryScale: number };
+  /** Test-only crash points, e.g. "crash:after-claim"; see server/test-faults.ts. */
+  testFaults?: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const mode = e.WXPAY_MODE ?? (e.WXPAY_MCH_ID ? 'live' : 'sandbox');
+  let live: WxPayCredentials | undefined;
+  if (mode === 'live') {
+    const missing: string[] = [];
+    if (!e.WECHAT_APPID) missing.push('WECHAT_APPID');
+    if (!e.WECHAT_APP_SECRET) missing.push('WECHAT_APP_SECRET');
+    if (!e.WXPAY_MCH_ID) missing.push('WXPAY_MCH_ID');
+    if (!e.WXPAY_API_KEY) missing.push('WXPAY_API_KEY');
+    const hasP12 = Boolean(e.WXPAY_CERT_P12_PATH);
+    const hasPem = Boolean(e.WXPAY_CERT_PEM_PATH && e.WXPAY_KEY_PEM_PATH);
+    if (!hasP12 && !hasPem) missing.push('WXPAY_CERT_P12_PATH (or WXPAY_CERT_PEM_PATH and WXPAY_KEY_PEM_PATH)');
+    if (missing.length > 0) {
+      throw new ConfigError(`WXPAY_MODE=live needs ${missing.join(', ')}; nothing was started`);
+    }
+    if (e.WXPAY_API_KEY!.length !== 32) throw new ConfigError('WXPAY_API_KEY must be the 32-character APIv2 key');
+    live = {
+      appid: e.WECHAT_APPID!,
+      appSecret: e.WECHAT_APP_SECRET!,
+      mchId: e.WXPAY_MCH_ID!,
+      apiKey: e.WXPAY_API_KEY!,
+      p12Path: e.WXPAY_CERT_P12_PATH,
+      // WeChat sets the p12 password to the merchant id
+      p12Passphrase: e.WXPAY_CERT_PASSPHRASE ?? e.WXPAY_MCH_ID,
+      certPemPath: e.WXPAY_CERT_PEM_PATH,
+      keyPemPath: e.WXPAY_KEY_PEM_PATH,
+    };
+  }
+  const admin =
+    e.ADMIN_USERNAME && e.ADMIN_PASSWORD ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD } : undefined;
+  if (admin && admin.password.length < 8) throw new ConfigError('ADMIN_PASSWORD must have at least 8 characters');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    mode,
+    wechatApiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
+    wxpayApiBase: e.WXPAY_API_BASE.replace(/\/+$/, ''),
+    signType: e.WXPAY_SIGN_TYPE,
+    live,
+    refundQps: e.WXPAY_REFUND_QPS,
+    wxpayTimeoutMs: e.WXPAY_TIMEOUT_MS,
+    refundQueryAfterMs: e.REFUND_QUERY_AFTER_S * 1000,
+    retryBaseMs: e.RETRY_BASE_MS,
+    refundOrderGapMs: e.REFUND_ORDER_GAP_S * 1000,
+    orderCloseAfterMs: e.ORDER_CLOSE_AFTER_S * 1000,
+    admin,
+    buyerRateLimitPerMin: e.BUYER_RATE_LIMIT_PER_MIN,
+    logLevel: e.LOG_LEVEL,
+    sandbox: {
+      port: e.SANDBOX_PORT,
+      settleDelayMs: e.SANDBOX_SETTLE_DELAY_MS,
+      notifyRetryScale: Number(e.SANDBOX_NOTIFY_RETRY_SCALE),
+    },
+    testFaults: e.WXMALL_TEST_FAULTS,
+  };
+}

@@ -1,0 +1,83 @@
+// Buyer API (the mini-program): thin routes that parse, call a service and shape the answer.
+import { Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import type { AppDeps } from '../app.ts';
+import { issueBuyerToken } from '../buyers/service.ts';
+import { createOrder, getBuyerOrder, listBuyerOrders } from '../orders/service.ts';
+import { sandboxPay, startPayment } from '../orders/payment.ts';
+import { listProducts } from '../products/service.ts';
+import { cancelRefund, getBuyerRefund, requestRefund } from '../refunds/service.ts';
+import { AppError } from './errors.ts';
+import { bearerToken, requireBuyer } from './auth.ts';
+import { tokenHash } from '../lib/secrets.ts';
+import { parseWith, type Api } from './route.ts';
+import * as S from './schemas.ts';
+
+export function mpRoutes(api: Api, deps: AppDeps): Router {
+  const r = Router();
+  const { db, gateway } = deps;
+  const buyer = requireBuyer(db);
+  const limited = rateLimit({
+    windowMs: 60_000,
+    limit: deps.config.buyerRateLimitPerMin,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // per buyer when logged in (many buyers share a carrier's NAT address), else per address
+    keyGenerator: (req) => {
+      const t = bearerToken(req);
+      return t ? `t:${tokenHash(t)}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+    },
+    handler: (_req, _res, next) => next(new AppError('RATE_LIMITED', 'Too many requests; wait a minute and try again.', { 'Retry-After': '60' })),
+  });
+  r.use('/api/mp', limited);
+  const params = (raw: Record<string, string>, name: string) => parseWith(S.NumberParam, raw[name], name);
+
+  api.route(r, { method: 'post', path: '/api/mp/login', tag: 'buyer', auth: 'none', summary: 'Exchange a wx.login code for a bearer token', body: S.LoginBody, response: z.object({ token: z.string(), expiresAt: z.string() }), errors: [400, 401, 502] }, async ({ body }) => {
+    const openid = await deps.code2Session(body.code);
+    const t = await issueBuyerToken(db, openid);
+    return { token: t.token, expiresAt: t.expiresAt.toISOString() };
+  });
+
+  api.route(r, { method: 'get', path: '/api/mp/products', tag: 'buyer', auth: 'buyer', summary: 'Products on sale', middleware: [buyer], response: z.object({ items: z.array(S.ProductShape) }) }, async () => ({
+    items: await listProducts(db, true),
+  }));
+
+  api.route(r, { method: 'post', path: '/api/mp/orders', tag: 'buyer', auth: 'buyer', summary: 'Place an order (stock is taken)', middleware: [buyer], body: S.CreateOrderBody, status: 201, response: S.OrderShape, errors: [400, 401, 404, 422] }, async ({ req, body }) =>
+    createOrder(db, req.buyer!.id, body.items),
+  );
+
+  api.route(r, { method: 'get', path: '/api/mp/orders', tag: 'buyer', auth: 'buyer', summary: "The buyer's own orders, newest first", middleware: [buyer], response: z.object({ items: z.array(S.OrderShape) }) }, async ({ req }) => ({
+    items: await listBuyerOrders(db, req.buyer!.id),
+  }));
+
+  api.route(r, { method: 'get', path: '/api/mp/orders/:orderNo', tag: 'buyer', auth: 'buyer', summary: 'One of the buyer’s orders', middleware: [buyer], response: S.OrderShape, errors: [401, 404] }, async ({ req, params: p }) =>
+    getBuyerOrder(db, req.buyer!.id, params(p, 'orderNo')),
+  );
+
+  api.route(r, { method: 'post', path: '/api/mp/orders/:orderNo/pay', tag: 'buyer', auth: 'buyer', summary: 'Unified order (JSAPI) and the wx.requestPayment parameters', middleware: [buyer], response: S.PaymentShape, errors: [401, 404, 409, 502] }, async ({ req, params: p }) =>
+    startPayment(db, gateway, req.buyer!.id, params(p, 'orderNo'), req.ip),
+  );
+
+  if (gateway.sandboxPay) {
+    api.route(r, { method: 'post', path: '/api/mp/orders/:orderNo/sandbox-pay', tag: 'buyer', auth: 'buyer', summary: 'Sandbox mode only: the simulated cashier pays and WeChat’s pay notification arrives', middleware: [buyer], response: S.OrderShape, errors: [401, 404, 409] }, async ({ req, params: p }) =>
+      sandboxPay(db, gateway, req.buyer!.id, params(p, 'orderNo'), req.ip),
+    );
+  }
+
+  api.route(r, { method: 'post', path: '/api/mp/orders/:orderNo/refunds', tag: 'buyer', auth: 'buyer', summary: 'Ask for a refund of (part of) a paid order', middleware: [buyer], body: S.RefundRequestBody, headers: { 'Idempotency-Key': 'optional; the same key returns the same refund and creates nothing' }, status: 201, response: S.RefundShape, errors: [400, 401, 404, 409, 422] }, async ({ req, params: p, body }) => {
+    const rawKey = req.get('idempotency-key');
+    const key = rawKey === undefined ? undefined : parseWith(S.IdempotencyKeyHeader, rawKey, 'Idempotency-Key');
+    const { refund } = await requestRefund(db, req.buyer!.id, params(p, 'orderNo'), body, key);
+    return refund;
+  });
+
+  api.route(r, { method: 'get', path: '/api/mp/refunds/:refundNo', tag: 'buyer', auth: 'buyer', summary: 'One of the buyer’s refunds', middleware: [buyer], response: S.RefundShape, errors: [401, 404] }, async ({ req, params: p }) =>
+    getBuyerRefund(db, params(p, 'refundNo'), req.buyer!.id),
+  );
+
+  api.route(r, { method: 'post', path: '/api/mp/refunds/:refundNo/cancel', tag: 'buyer', auth: 'buyer', summary: 'Withdraw a refund request (only while REQUESTED)', middleware: [buyer], response: S.RefundShape, errors: [401, 404, 409] }, async ({ req, params: p }) =>
+    cancelRefund(db, params(p, 'refundNo'), req.buyer!.id),
+  );
+  return r;
+}

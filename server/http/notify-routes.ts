@@ -1,0 +1,44 @@
+// WeChat Pay callbacks: raw XML in, WeChat's XML reply out. Any refusal is a FAIL reply with nothing changed.
+import express, { Router, type ErrorRequestHandler } from 'express';
+import type { AppDeps } from '../app.ts';
+import { handlePayNotification, handleRefundNotification } from '../payments/notifications.ts';
+import { notifyReply } from '../wechatpay/notify.ts';
+import type { Api } from './route.ts';
+import { crashPoint } from '../test-faults.ts';
+
+const MAX_NOTIFY_BYTES = 64 * 1024; // WeChat's notifications are a few KB
+
+export function notifyRoutes(api: Api, deps: AppDeps): Router {
+  const r = Router();
+  const raw = express.raw({ type: () => true, limit: MAX_NOTIFY_BYTES });
+  const xml = (res: express.Response, status: number, ok: boolean, message: string) =>
+    res.status(status).type('application/xml').send(notifyReply(ok, message));
+
+  const handlers = {
+    pay: handlePayNotification,
+    refund: handleRefundNotification,
+  } as const;
+  for (const kind of ['pay', 'refund'] as const) {
+    api.specs.push({
+      method: 'post',
+      path: `/api/wxpay/notify/${kind}`,
+      tag: 'wechat',
+      auth: 'wechat',
+      summary: kind === 'pay' ? 'WeChat Pay payment notification (signed XML)' : 'WeChat Pay refund notification (encrypted req_info)',
+    });
+    r.post(`/api/wxpay/notify/${kind}`, raw, async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      crashPoint(`in-${kind}-notification`);
+      const answer = await handlers[kind](deps.db, deps.gateway, body);
+      xml(res, answer.ok ? 200 : 400, answer.ok, answer.message);
+    });
+  }
+  const onError: ErrorRequestHandler = (err, _req, res, next) => {
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') return xml(res, 413, false, 'body too large');
+    if (type) return xml(res, 400, false, 'body could not be read');
+    next(err);
+  };
+  r.use('/api/wxpay', onError);
+  return r;
+}

@@ -1,0 +1,133 @@
+// zod schemas shared by validation and the OpenAPI description: request bodies, queries and answer shapes.
+import { z } from 'zod';
+import { REFUND_STATUSES } from '../refunds/state.ts';
+import { ORDER_STATUSES } from '../orders/status.ts';
+
+const fen = (what: string) =>
+  z.number({ error: `${what} must be a whole number of fen` }).int(`${what} must be a whole number of fen`);
+
+export const NumberParam = z.string().regex(/^[0-9A-Za-z_-]{1,32}$/, 'must be 1–32 characters of 0-9 A-Z a-z _ -');
+
+// --- requests -------------------------------------------------------------------------------------
+export const LoginBody = z.strictObject({ code: z.string().min(1, 'code is required').max(128) });
+
+export const CreateOrderBody = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        productId: z.number().int().positive('productId must be a product id'),
+        quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1').max(99, 'quantity may be at most 99'),
+      }),
+    )
+    .min(1, 'items must list at least one product')
+    .max(20, 'items may list at most 20 products'),
+});
+
+export const RefundRequestBody = z.strictObject({
+  amountFen: fen('amountFen').min(1, 'amountFen must be at least 1 fen').max(1_000_000_000, 'amountFen is too large'),
+  reason: z.string().trim().min(1, 'reason is required').max(200, 'reason may have at most 200 characters'),
+});
+
+export const IdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(128, 'Idempotency-Key may have at most 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII');
+
+export const AdminLoginBody = z.strictObject({
+  username: z.string().min(1, 'username is required').max(64),
+  password: z.string().min(1, 'password is required').max(256),
+});
+
+export const RejectBody = z.strictObject({
+  reason: z.string().trim().min(1, 'reason is required: tell the buyer why').max(200, 'reason may have at most 200 characters'),
+});
+
+const pageQuery = {
+  page: z.coerce.number().int().min(1, 'page starts at 1').default(1),
+  pageSize: z.coerce.number().int().min(1).max(100, 'pageSize may be at most 100').default(20),
+};
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+
+export const AdminRefundsQuery = z.object({
+  status: z.enum(REFUND_STATUSES).optional(),
+  q: z.string().trim().max(32).optional(),
+  from: day.optional(),
+  to: day.optional(),
+  sort: z.enum(['newest', 'oldest']).default('newest'),
+  ...pageQuery,
+});
+
+export const AdminOrdersQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional(),
+  q: z.string().trim().max(32).optional(),
+  ...pageQuery,
+});
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+export const CreateProductBody = z.strictObject({
+  name: text(60),
+  priceFen: fen('priceFen').min(1, 'priceFen must be at least 1 fen').max(100_000_000),
+  stock: z.number().int('stock must be a whole number').min(0).max(1_000_000),
+  description: z.string().max(500).nullable().optional(),
+  imageUrl: z.url().max(500).nullable().optional(),
+});
+export const PatchProductBody = CreateProductBody.partial()
+  .extend({ onSale: z.boolean().optional() })
+  .refine((b) => Object.keys(b).length > 0, 'body: name at least one field to change');
+
+// --- answers (documentation) ----------------------------------------------------------------------
+const time = z.string().describe('ISO-8601, UTC');
+
+export const ProductShape = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  description: z.string().nullable(),
+  imageUrl: z.string().nullable(),
+  priceFen: z.number().int(),
+  stock: z.number().int(),
+  onSale: z.boolean(),
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const RefundShape = z.object({
+  refundNo: z.string(),
+  orderNo: z.string(),
+  status: z.enum(REFUND_STATUSES),
+  amountFen: z.number().int(),
+  reason: z.string(),
+  rejectReason: z.string().nullable(),
+  failReason: z.string().nullable(),
+  failCode: z.string().nullable(),
+  source: z.string(),
+  actions: z.array(z.string()).describe('what the caller may do now'),
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const OrderShape = z.object({
+  orderNo: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  totalFen: z.number().int(),
+  refundedFen: z.number().int(),
+  refundableFen: z.number().int(),
+  canRequestRefund: z.boolean(),
+  items: z.array(z.object({ productId: z.number().int(), name: z.string(), priceFen: z.number().int(), quantity: z.number().int(), subtotalFen: z.number().int() })),
+  refunds: z.array(RefundShape),
+  createdAt: time,
+  paidAt: time.nullable(),
+  updatedAt: time,
+  buyer: z.object({ openid: z.string() }).optional().describe('admin views only'),
+});
+
+export const PaymentShape = z.object({
+  timeStamp: z.string(),
+  nonceStr: z.string(),
+  package: z.string(),
+  signType: z.enum(['MD5', 'HMAC-SHA256']),
+  paySign: z.string(),
+  sandbox: z.boolean().optional(),
+});
+
+export const ErrorShape = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,0 +1,159 @@
+// Builds the parts, migrates, listens, starts the background jobs, and stops gracefully on SIGTERM.
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ensureAdmin } from './admins/service.ts';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type WxPayCredentials } from './config.ts';
+import { createDb, migrate } from './db/client.ts';
+import { createLogger } from './logger.ts';
+import { UnpaidOrderCloser } from './orders/closer.ts';
+import type { PayGateway } from './payments/gateway.ts';
+import { sandboxCashier } from './payments/sandbox-cashier.ts';
+import { seedDemoProducts } from './products/service.ts';
+import { RefundDispatcher } from './refunds/dispatcher.ts';
+import { RefundReconciler } from './refunds/reconciler.ts';
+import { startSandbox, type Sandbox } from './sandbox/start.ts';
+import { armTestFaults, crashPoint } from './test-faults.ts';
+import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
+import { loadMerchantCert } from './wechatpay/cert.ts';
+import { createWxPayClient } from './wechatpay/client.ts';
+import { AppError } from './http/errors.ts';
+
+const SANDBOX_ADMIN = { username: 'admin', password: 'wxmall-demo' }; // printed at start: a demo, not a secret
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  armTestFaults(config.testFaults);
+  const log = createLogger(config.logLevel);
+  const version = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  mkdirSync(config.dataDir, { recursive: true });
+
+  crashPoint('before-migrate');
+  const applied = await migrate(config.databaseUrl);
+  if (applied.length > 0) log.info({ applied }, 'database migrated');
+  const db = createDb(config.databaseUrl);
+
+  let sandbox: Sandbox | undefined;
+  let creds: WxPayCredentials;
+  let wxpayApiBase = config.wxpayApiBase;
+  let wechatApiBase = config.wechatApiBase;
+  let ca: string | undefined;
+  if (config.mode === 'sandbox') {
+    sandbox = await startSandbox({
+      dataDir: config.dataDir,
+      port: config.sandbox.port,
+      settleDelayMs: config.sandbox.settleDelayMs,
+      notifyRetryScale: config.sandbox.notifyRetryScale,
+      logger: log.child({ component: 'sandbox' }),
+    });
+    creds = { ...sandbox.merchant };
+    wxpayApiBase = wechatApiBase = sandbox.baseUrl;
+    ca = sandbox.caPem; // trusted explicitly, for the sandbox's calls only
+  } else {
+    creds = config.live!;
+  }
+  const cert = loadMerchantCert({
+    p12Path: creds.p12Path,
+    passphrase: creds.p12Passphrase,
+    certPemPath: creds.certPemPath,
+    keyPemPath: creds.keyPemPath,
+  });
+  const client = createWxPayClient({
+    appid: creds.appid,
+    mchId: creds.mchId,
+    apiKey: creds.apiKey,
+    signType: config.signType,
+    baseUrl: wxpayApiBase,
+    cert,
+    ca,
+    timeoutMs: config.wxpayTimeoutMs,
+  });
+  const code2Session = createCode2Session({ apiBase: wechatApiBase, appid: creds.appid, secret: creds.appSecret, ca });
+
+  let boundBase = `http://${config.host}:${config.port}`;
+  const publicBaseUrl = () => config.publicBaseUrl ?? boundBase;
+  const gateway: PayGateway = {
+    mode: config.mode,
+    merchant: { appid: creds.appid, mchId: creds.mchId, apiKey: creds.apiKey, signType: config.signType },
+    client,
+    notifyUrl: (kind) => `${publicBaseUrl()}/api/wxpay/notify/${kind}`,
+    sandboxPay: sandbox ? sandboxCashier(sandbox.baseUrl, sandbox.caPem) : undefined,
+  };
+
+  const dispatcher = new RefundDispatcher(db, gateway, config, log.child({ component: 'dispatcher' }));
+  const reconciler = new RefundReconciler(db, gateway, config, log.child({ component: 'reconciler' }));
+  const closer = new UnpaidOrderCloser(db, gateway, config, log.child({ component: 'order-closer' }));
+
+  const app = createApp({
+    config,
+    db,
+    gateway,
+    log,
+    version,
+    publicBaseUrl,
+    wakeDispatcher: () => dispatcher.wake(),
+    code2Session: async (code) => {
+      try {
+        return (await code2Session(code)).openid;
+      } catch (err) {
+        if (!(err instanceof WechatLoginError)) throw err;
+        if (err.code === 'INVALID_CODE') throw new AppError('UNAUTHENTICATED', 'The login code is invalid or was already used; call wx.login again.');
+        if (err.code === 'RATE_LIMITED') throw new AppError('RATE_LIMITED', 'WeChat is limiting logins; try again in a minute.');
+        if (err.code === 'BLOCKED') throw new AppError('FORBIDDEN', 'WeChat refused this user’s login.');
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'WeChat login is not available right now; try again.');
+      }
+    },
+  });
+
+  if (config.admin) await ensureAdmin(db, config.admin.username, config.admin.password);
+  else if (sandbox) await ensureAdmin(db, SANDBOX_ADMIN.username, SANDBOX_ADMIN.password);
+  if (sandbox) await seedDemoProducts(db);
+
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  boundBase = `http://${config.host}:${port}`;
+  dispatcher.start();
+  reconciler.start();
+  closer.start();
+  log.info({ url: boundBase, mode: config.mode, sandboxUrl: sandbox?.baseUrl, notifyBase: publicBaseUrl() }, 'listening');
+  if (sandbox && !config.admin) {
+    process.stdout.write(
+      `\n  wx-mall is running in sandbox mode (no WeChat account needed).\n` +
+        `  Admin web:  ${boundBase}/admin/\n` +
+        `  Demo login: ${SANDBOX_ADMIN.username} / ${SANDBOX_ADMIN.password}\n` +
+        `  Buyer API:  ${boundBase}/api/mp   (point the mini-program here)\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: no new requests; finishing in-flight requests and WeChat calls');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await Promise.all([dispatcher.stop(), reconciler.stop(), closer.stop()]);
+    await closed;
+    client.close();
+    await sandbox?.close();
+    await db.$disconnect();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || (err as { name?: string }).name === 'CertError') {
+    process.stderr.write(`wx-mall cannot start: ${(err as Error).message}\n`);
+  } else {
+    process.stderr.write(`wx-mall failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

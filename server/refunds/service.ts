@@ -1,0 +1,153 @@
+// The refund use cases: request, approve, reject, cancel, retry. Outcomes from WeChat go through outcome.ts.
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/client.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { newRefundNo } from '../lib/ids.ts';
+import { refundBlocker, MAX_REFUNDS_PER_ORDER } from '../orders/refund-rules.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { transition, type Actor } from './repo.ts';
+import { REFUND_WITH_ORDER_NO, refundView, type RefundView } from './views.ts';
+
+export interface RefundRequest {
+  amountFen: number;
+  reason: string;
+}
+
+const BUYER: Actor = { role: 'buyer', name: 'buyer' };
+
+function requestHash(orderNo: string, req: RefundRequest): string {
+  return createHash('sha256').update(JSON.stringify([orderNo, req.amountFen, req.reason])).digest('hex');
+}
+
+/** What an Idempotency-Key already stands for: the refund it created, or an error if the request differs. */
+async function replayIdempotent(db: Db, buyerId: number, key: string, hash: string): Promise<RefundView | null> {
+  const hit = await db.idempotencyKey.findUnique({
+    where: { buyerId_key: { buyerId, key } },
+    include: { refund: { include: REFUND_WITH_ORDER_NO } },
+  });
+  if (!hit) return null;
+  if (hit.requestHash !== hash) {
+    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key: this key was already used for a different refund request.');
+  }
+  return refundView(hit.refund, 'buyer');
+}
+
+/**
+ * A buyer asks for a refund. The order row is updated with a compare-and-set on the very values the rules
+ * were checked against, so two requests at once can never both pass; the database's CHECKs and the
+ * one-open-refund index hold even if this code were wrong. Returns `created: false` for a replayed key.
+ */
+export async function requestRefund(
+  db: Db,
+  buyerId: number,
+  orderNo: string,
+  req: RefundRequest,
+  idempotencyKey?: string,
+): Promise<{ refund: RefundView; created: boolean }> {
+  const hash = requestHash(orderNo, req);
+  if (idempotencyKey) {
+    const replay = await replayIdempotent(db, buyerId, idempotencyKey, hash);
+    if (replay) return { refund: replay, created: false };
+  }
+  try {
+    const refund = await db.$transaction(async (tx) => {
+      const order = await tx.order.findUnique({ where: { orderNo } });
+      if (!order || order.buyerId !== buyerId) throw notFound(`Order ${orderNo}`);
+      const now = new Date();
+      const blocker = refundBlocker(order, req.amountFen, now);
+      if (blocker) throw blocker;
+      const refundNo = newRefundNo(now);
+      const { count } = await tx.order.updateMany({
+        where: {
+          id: order.id,
+          openRefundNo: null,
+          refundedFen: order.refundedFen,
+          pendingRefundFen: order.pendingRefundFen,
+          refundCount: { lt: MAX_REFUNDS_PER_ORDER },
+        },
+        data: {
+          openRefundNo: refundNo,
+          pendingRefundFen: { increment: req.amountFen },
+          refundCount: { increment: 1 },
+          status: 'REFUND_REQUESTED',
+          updatedAt: now,
+        },
+      });
+      if (count === 0) throw new AppError('REFUND_IN_PROGRESS', 'Another refund of this order was just requested.');
+      const created = await tx.refund.create({
+        data: { refundNo, orderId: order.id, status: 'REQUESTED', amountFen: req.amountFen, reason: req.reason, createdAt: now, updatedAt: now },
+        include: REFUND_WITH_ORDER_NO,
+      });
+      await tx.refundEvent.create({
+        data: { refundId: created.id, fromStatus: null, toStatus: 'REQUESTED', action: 'request', actor: BUYER.name, note: req.reason, at: now },
+      });
+      if (idempotencyKey) {
+        await tx.idempotencyKey.create({ data: { buyerId, key: idempotencyKey, requestHash: hash, refundId: created.id, createdAt: now } });
+      }
+      return created;
+    });
+    return { refund: refundView(refund, 'buyer'), created: true };
+  } catch (err) {
+    // the same key raced with itself: the winner's refund is the answer
+    if (idempotencyKey && (isUniqueViolation(err) || (err instanceof AppError && err.code === 'REFUND_IN_PROGRESS'))) {
+      const replay = await replayIdempotent(db, buyerId, idempotencyKey, hash);
+      if (replay) return { refund: replay, created: false };
+    }
+    if (isUniqueViolation(err)) throw new AppError('REFUND_IN_PROGRESS', 'Another refund of this order was just requested.');
+    throw err;
+  }
+}
+
+async function loadRefund(db: Db, refundNo: string) {
+  const refund = await db.refund.findUnique({ where: { refundNo }, include: REFUND_WITH_ORDER_NO });
+  if (!refund) throw notFound(`Refund ${refundNo}`);
+  return refund;
+}
+
+/** Runs one table transition in its own transaction and returns the refund as `viewer` sees it. */
+async function act(
+  db: Db,
+  refundNo: string,
+  action: 'approve' | 'reject' | 'cancel' | 'retry',
+  actor: Actor,
+  opts: { note?: string; data?: Record<string, unknown>; buyerId?: number } = {},
+): Promise<RefundView> {
+  const updated = await db.$transaction(async (tx) => {
+    const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: { select: { buyerId: true } } } });
+    if (!refund || (opts.buyerId !== undefined && refund.order.buyerId !== opts.buyerId)) throw notFound(`Refund ${refundNo}`);
+    await transition(tx, refund, action, actor, { note: opts.note, data: opts.data });
+    return tx.refund.findUniqueOrThrow({ where: { id: refund.id }, include: REFUND_WITH_ORDER_NO });
+  });
+  return refundView(updated, actor.role);
+}
+
+export function approveRefund(db: Db, refundNo: string, admin: string): Promise<RefundView> {
+  // due now: the dispatcher picks it up on its next turn
+  return act(db, refundNo, 'approve', { role: 'admin', name: `admin:${admin}` }, { data: { nextAttemptAt: new Date() } });
+}
+
+export function rejectRefund(db: Db, refundNo: string, admin: string, reason: string): Promise<RefundView> {
+  return act(db, refundNo, 'reject', { role: 'admin', name: `admin:${admin}` }, { note: reason, data: { rejectReason: reason } });
+}
+
+export function retryRefund(db: Db, refundNo: string, admin: string): Promise<RefundView> {
+  // same refundNo, same amount: WeChat sees the same refund again, never a second one
+  return act(db, refundNo, 'retry', { role: 'admin', name: `admin:${admin}` }, {
+    data: { nextAttemptAt: new Date(), failCode: null, failReason: null },
+  });
+}
+
+export function cancelRefund(db: Db, refundNo: string, buyerId: number): Promise<RefundView> {
+  return act(db, refundNo, 'cancel', BUYER, { buyerId });
+}
+
+export async function getBuyerRefund(db: Db, refundNo: string, buyerId: number): Promise<RefundView> {
+  const refund = await db.refund.findUnique({
+    where: { refundNo },
+    include: { order: { select: { orderNo: true, buyerId: true } } },
+  });
+  if (!refund || refund.order.buyerId !== buyerId) throw notFound(`Refund ${refundNo}`);
+  return refundView(refund, 'buyer');
+}
+
+export { loadRefund };

@@ -1,0 +1,18 @@
+// What every sandbox handler is given: the merchant, the store, the faults and the background workers.
+import type { Faults } from './faults.ts';
+import type { Notifier } from './notifier.ts';
+import type { Settler } from './settler.ts';
+import type { Store } from './store.ts';
+import type { SandboxLogger, SandboxMerchant } from './types.ts';
+
+export interface Ctx {
+  merchant: SandboxMerchant;
+  store: Store;
+  faults: Faults;
+  notifier: Notifier;
+  settler: Settler;
+  log: SandboxLogger;
+  settleDelayMs: number;
+  /** Aborted when the sandbox closes: handlers waiting on a fault's delay stop waiting. */
+  closing: AbortSignal;
+}

@@ -1,0 +1,86 @@
+// Routes one HTTPS request: WeChat Pay v2 paths, /sns/jscode2session, or the /sandbox/* control API.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SignType } from '../wechatpay/sign.ts';
+import type { Ctx } from './context.ts';
+import { controlApi } from './control-api.ts';
+import { BodyTooLarge, readBody, sendJson, sendText, sendXml } from './http-io.ts';
+import { jscode2session } from './login-api.ts';
+import { closeOrder, orderQuery, unifiedOrder } from './pay-api.ts';
+import { checkSignature, parseRequest, returnFail, type Params } from './protocol.ts';
+import { refundHandler } from './refund-api.ts';
+import { refundQuery } from './refundquery-api.ts';
+
+type ProtocolFn = (ctx: Ctx, params: Params, signType: SignType) => string;
+
+/** The v2 paths that need no client certificate. */
+const PLAIN: Record<string, ProtocolFn> = {
+  '/pay/unifiedorder': unifiedOrder,
+  '/pay/orderquery': orderQuery,
+  '/pay/closeorder': closeOrder,
+  '/pay/refundquery': refundQuery,
+};
+
+function plainProtocol(ctx: Ctx, fn: ProtocolFn, raw: Buffer): string {
+  const parsed = parseRequest(raw);
+  if ('fail' in parsed) return parsed.fail;
+  const p = parsed.params;
+  if (!p.mch_id) return returnFail('缺少参数mch_id'); // observed when a client sends e.g. `mchid`
+  if (p.mch_id !== ctx.merchant.mchId) return returnFail('mch_id不存在');
+  const sig = checkSignature(p, ctx.merchant);
+  if ('fail' in sig) return sig.fail;
+  return fn(ctx, p, sig.signType);
+}
+
+async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
+  const path = url.pathname;
+
+  if (path === '/sns/jscode2session') {
+    req.resume();
+    if (method !== 'GET') sendJson(res, 405, { errcode: 43001, errmsg: 'require GET method' });
+    else sendJson(res, 200, jscode2session(ctx, url.searchParams));
+    return;
+  }
+
+  let raw: Buffer;
+  try {
+    raw = await readBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) sendText(res, 413, 'Request Entity Too Large');
+    else req.socket.destroy();
+    return;
+  }
+  if (ctx.closing.aborted) {
+    req.socket.destroy();
+    return;
+  }
+
+  if (path.startsWith('/sandbox/')) {
+    if (!(await controlApi(ctx, method, url, raw, res))) sendJson(res, 404, { error: `no sandbox route ${method} ${path}` });
+    return;
+  }
+  const isRefund = path === '/secapi/pay/refund';
+  const fn = PLAIN[path];
+  if (!isRefund && !fn) {
+    sendText(res, 404, 'Not Found');
+    return;
+  }
+  if (method !== 'POST') {
+    sendXml(res, returnFail('请使用post方法')); // REQUIRE_POST_METHOD
+    return;
+  }
+  if (isRefund) await refundHandler(ctx, req, res, raw);
+  else sendXml(res, plainProtocol(ctx, fn, raw));
+}
+
+/** Request listener; `track` lets close() wait for requests in flight before the database closes. */
+export function createHandler(ctx: Ctx, track: (p: Promise<void>) => void) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const p = route(ctx, req, res).catch((err: unknown) => {
+      ctx.log.warn({ err: (err as Error).message, path: req.url?.split('?')[0] }, 'sandbox request failed');
+      if (!res.headersSent && !res.destroyed) sendText(res, 500, 'Internal Server Error');
+    });
+    track(p);
+  };
+}

@@ -1,0 +1,41 @@
+// The sandbox's public shapes (what startSandbox takes and returns) and the logger it writes to.
+export interface SandboxLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SandboxOptions {
+  /** Materials and state live in `${dataDir}/sandbox/` and survive restarts. */
+  dataDir: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (a random free port). */
+  port?: number;
+  /** Time from accepting a refund to its final state and notification. Default 3000. */
+  settleDelayMs?: number;
+  /** Multiplies WeChat's notification retry schedule (15s, 15s, 30s, 3m…). Default 1; tests pass e.g. 0.001. */
+  notifyRetryScale?: number;
+  logger?: SandboxLogger;
+}
+
+export interface SandboxMerchant {
+  appid: string;
+  appSecret: string;
+  mchId: string;
+  apiKey: string;
+  p12Path: string;
+  p12Passphrase: string;
+  certPemPath: string;
+  keyPemPath: string;
+}
+
+export interface Sandbox {
+  /** https://127.0.0.1:PORT — stands in for both api.mch.weixin.qq.com and api.weixin.qq.com. */
+  baseUrl: string;
+  caPem: string;
+  caPath: string;
+  merchant: SandboxMerchant;
+  close(): Promise<void>;
+}
+
+export const silentLogger: SandboxLogger = { info() {}, warn() {} };

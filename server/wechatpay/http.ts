@@ -1,0 +1,80 @@
+// The one HTTPS request primitive for WeChat calls: whole-call deadline, bounded body, errors sorted by cause.
+import https from 'node:https';
+
+export type TransportErrorCode = 'TIMEOUT' | 'CONNECTION' | 'TLS' | 'TOO_LARGE';
+
+export class TransportError extends Error {
+  override name = 'TransportError';
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type HttpsResult = { status: number; body: Buffer };
+
+export type HttpsOptions = {
+  method: 'GET' | 'POST';
+  agent: https.Agent;
+  timeoutMs: number;
+  body?: string;
+  headers?: Record<string, string>;
+  maxBytes?: number;
+};
+
+// Certificate problems on either side: a config issue, reported apart from a dropped connection.
+const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
+function describe(err: NodeJS.ErrnoException): TransportError {
+  if (err instanceof TransportError) return err;
+  const code = err.code ?? '';
+  // Only the code and Node's message: neither ever contains the URL, so no query-string secret leaks.
+  const text = code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  return new TransportError(TLS_CODES.test(code) ? 'TLS' : 'CONNECTION', text);
+}
+
+/**
+ * Sends one request and resolves with the status and the whole body, or rejects with TransportError.
+ * The deadline covers connect, TLS, upload and download: a stalled WeChat must not hold a refund forever.
+ */
+export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult> {
+  const maxBytes = opts.maxBytes ?? 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    if (url.protocol !== 'https:') {
+      reject(new TransportError('CONNECTION', `refusing a non-HTTPS URL (${url.protocol})`));
+      return;
+    }
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const fail = (err: NodeJS.ErrnoException): void => settle(() => reject(describe(err)));
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body, 'utf8'));
+    const req = https.request(url, { method: opts.method, agent: opts.agent, headers });
+    const timer = setTimeout(() => {
+      req.destroy(new TransportError('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`));
+    }, opts.timeoutMs);
+    req.on('error', fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) req.destroy(new TransportError('TOO_LARGE', `answer larger than ${maxBytes} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('error', fail);
+      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) })));
+      res.on('close', () => {
+        if (!res.complete) fail(new TransportError('CONNECTION', 'connection closed before the answer was complete'));
+      });
+    });
+    req.end(opts.body);
+  });
+}

@@ -1,0 +1,178 @@
+// Test helpers for the WeChat Pay sandbox: signed XML calls over real HTTPS (mTLS for /secapi), JSON control calls, a notify receiver.
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sandbox } from '../../server/sandbox/start.ts';
+import { nonceStr, sign, type SignType } from '../../server/wechatpay/sign.ts';
+import { parseXml, toXml } from '../../server/wechatpay/xml.ts';
+
+export interface RawResponse {
+  status: number;
+  body: string;
+}
+
+export interface TlsIdentity {
+  cert: string;
+  key: string;
+}
+
+export function merchantIdentity(sandbox: Sandbox): TlsIdentity {
+  return { cert: fs.readFileSync(sandbox.merchant.certPemPath, 'utf8'), key: fs.readFileSync(sandbox.merchant.keyPemPath, 'utf8') };
+}
+
+/** One HTTPS request that trusts only the sandbox CA; `identity` adds a client certificate. */
+export function request(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  body?: string,
+  opts: { identity?: TlsIdentity; contentType?: string; agent?: https.Agent } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL(path, sandbox.baseUrl),
+      {
+        method,
+        ca: sandbox.caPem,
+        cert: opts.identity?.cert,
+        key: opts.identity?.key,
+        agent: opts.agent ?? false,
+        headers: body === undefined ? {} : { 'content-type': opts.contentType ?? 'text/xml' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Signs params as a merchant would (appid, mch_id, nonce_str filled in unless given) and POSTs them. */
+export async function wxCall(
+  sandbox: Sandbox,
+  path: string,
+  params: Record<string, string | number | undefined>,
+  opts: { signType?: SignType; cert?: boolean; identity?: TlsIdentity; apiKey?: string; agent?: https.Agent } = {},
+): Promise<Record<string, string>> {
+  const res = await wxCallRaw(sandbox, path, params, opts);
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body}`);
+  return parseXml(res.body);
+}
+
+export function signedXml(
+  sandbox: Sandbox,
+  params: Record<string, string | number | undefined>,
+  opts: { signType?: SignType; apiKey?: string } = {},
+): string {
+  const m = sandbox.merchant;
+  const full: Record<string, string | number | undefined> = { appid: m.appid, mch_id: m.mchId, nonce_str: nonceStr(), ...params };
+  if (opts.signType === 'HMAC-SHA256') full.sign_type = 'HMAC-SHA256';
+  full.sign = sign(full, opts.apiKey ?? m.apiKey, opts.signType ?? 'MD5');
+  return toXml(full);
+}
+
+export function wxCallRaw(
+  sandbox: Sandbox,
+  path: string,
+  params: Record<string, string | number | undefined>,
+  opts: { signType?: SignType; cert?: boolean; identity?: TlsIdentity; apiKey?: string; agent?: https.Agent } = {},
+): Promise<RawResponse> {
+  const identity = opts.identity ?? (opts.cert ? merchantIdentity(sandbox) : undefined);
+  return request(sandbox, 'POST', path, signedXml(sandbox, params, opts), { identity, agent: opts.agent });
+}
+
+export async function control(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await request(sandbox, method, path, body === undefined ? undefined : JSON.stringify(body), { contentType: 'application/json' });
+  return { status: res.status, json: JSON.parse(res.body) };
+}
+
+export interface Received {
+  path: string;
+  body: string;
+  at: number;
+}
+
+export interface Receiver {
+  baseUrl: string;
+  received: Received[];
+  /** Decides the reply per request; default SUCCESS. */
+  reply: (r: Received) => string;
+  close(): Promise<void>;
+}
+
+export const SUCCESS_REPLY = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
+export const FAIL_REPLY = '<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[not now]]></return_msg></xml>';
+
+/** A merchant's notify endpoint on plain HTTP loopback that records every notification it gets. */
+export async function startReceiver(port = 0): Promise<Receiver> {
+  const receiver: Receiver = {
+    baseUrl: '',
+    received: [],
+    reply: () => SUCCESS_REPLY,
+    close: async () => undefined,
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r = { path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      receiver.received.push(r);
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(receiver.reply(r));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  receiver.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return receiver;
+}
+
+export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+let counter = 0;
+/** Unique order / refund numbers per test run (≥ 6 characters, [0-9A-Za-z_]). */
+export function uniqueNo(prefix: string): string {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${counter.toString().padStart(4, '0')}`;
+}
+
+/** A paid JSAPI trade whose pay notification went to `receiver`; returns its numbers. */
+export async function paidTrade(
+  sandbox: Sandbox,
+  receiver: Receiver,
+  totalFee: number,
+): Promise<{ outTradeNo: string; transactionId: string; openid: string }> {
+  const outTradeNo = uniqueNo('T');
+  const openid = 'oSandboxBuyer000000000000001';
+  const order = await wxCall(sandbox, '/pay/unifiedorder', {
+    body: 'sandbox-test',
+    out_trade_no: outTradeNo,
+    total_fee: totalFee,
+    spbill_create_ip: '127.0.0.1',
+    notify_url: `${receiver.baseUrl}/notify/pay`,
+    trade_type: 'JSAPI',
+    openid,
+  });
+  if (order.result_code !== 'SUCCESS') throw new Error(`unifiedorder failed: ${JSON.stringify(order)}`);
+  const paid = await control(sandbox, 'POST', '/sandbox/pay', { out_trade_no: outTradeNo });
+  if (paid.status !== 200) throw new Error(`pay failed: ${JSON.stringify(paid.json)}`);
+  return { outTradeNo, transactionId: paid.json.transaction_id, openid };
+}

@@ -1,0 +1,139 @@
+// A `wx` for tests: wx.request answered by a routing table (a fake server), wx.login handing out fresh
+// codes, storage in a Map, and every UI call (toast, loading, navigation, modal, payment) recorded by vi.fn.
+import { vi } from 'vitest';
+
+export interface StubRequest {
+  method: string;
+  url: string;
+  path: string;
+  header: Record<string, string>;
+  data: unknown;
+}
+
+export interface StubAnswer {
+  statusCode: number;
+  data?: unknown;
+}
+
+/** A route answers with a status and body, or `'network-error'` to make wx.request call `fail`. */
+export type RouteHandler = (req: StubRequest) => StubAnswer | 'network-error' | Promise<StubAnswer | 'network-error'>;
+
+export const BASE_URL = 'http://127.0.0.1:3000';
+
+export function createWx() {
+  const storage = new Map<string, unknown>();
+  const routes = new Map<string, RouteHandler>();
+  const requests: StubRequest[] = [];
+  let loginCount = 0;
+
+  // By default a login succeeds with a new token per code, like the real server.
+  routes.set('POST /api/mp/login', (req) => ({
+    statusCode: 200,
+    data: { token: `token-for-${(req.data as { code: string }).code}`, expiresAt: '2099-01-01T00:00:00.000Z' },
+  }));
+
+  type Callbacks<S> = { success?: (res: S) => void; fail?: (err: { errMsg: string }) => void; complete?: () => void };
+  // wx-style async API: callbacks when given, else a promise (the base library does both).
+  function asyncApi<O extends object, S extends object>(name: string, answer: (opts: O) => S | { fail: string }) {
+    return vi.fn((opts?: O & Callbacks<S>) => {
+      const o = (opts ?? {}) as O & Callbacks<S>;
+      const result = answer(o);
+      const failed = 'fail' in result && typeof result.fail === 'string';
+      const hasCallbacks = Boolean(o.success || o.fail || o.complete);
+      const settle = () => {
+        if (failed) o.fail?.({ errMsg: `${name}:fail ${(result as { fail: string }).fail}` });
+        else o.success?.({ errMsg: `${name}:ok`, ...(result as S) });
+        o.complete?.();
+      };
+      if (hasCallbacks) {
+        setTimeout(settle, 0);
+        return undefined;
+      }
+      return new Promise((resolve, reject) => {
+        setTimeout(() => {
+          if (failed) reject({ errMsg: `${name}:fail ${(result as { fail: string }).fail}` });
+          else resolve({ errMsg: `${name}:ok`, ...(result as S) });
+        }, 0);
+      });
+    });
+  }
+
+  const wx = {
+    request: vi.fn(
+      (opts: {
+        url: string;
+        method?: string;
+        header?: Record<string, string>;
+        data?: unknown;
+        success?: (res: { statusCode: number; data: unknown; header: object; errMsg: string }) => void;
+        fail?: (err: { errMsg: string }) => void;
+      }) => {
+        const method = opts.method ?? 'GET';
+        const path = opts.url.startsWith(BASE_URL) ? opts.url.slice(BASE_URL.length) : opts.url;
+        const req: StubRequest = { method, url: opts.url, path, header: { ...opts.header }, data: opts.data };
+        requests.push(req);
+        const handler = routes.get(`${method} ${path}`);
+        setTimeout(async () => {
+          const answer = handler
+            ? await handler(req)
+            : { statusCode: 404, data: { error: { code: 'NOT_FOUND', message: `no stub route ${method} ${path}` } } };
+          if (answer === 'network-error') opts.fail?.({ errMsg: 'request:fail timeout' });
+          else opts.success?.({ statusCode: answer.statusCode, data: answer.data ?? '', header: {}, errMsg: 'request:ok' });
+        }, 0);
+        return { abort() {} };
+      },
+    ),
+    login: vi.fn((opts: { success?: (r: { code: string; errMsg: string }) => void; fail?: (e: { errMsg: string }) => void }) => {
+      loginCount += 1;
+      const code = `code-${loginCount}`;
+      setTimeout(() => opts.success?.({ code, errMsg: 'login:ok' }), 0);
+    }),
+    getStorageSync: vi.fn((key: string) => (storage.has(key) ? storage.get(key) : '')),
+    setStorageSync: vi.fn((key: string, value: unknown) => {
+      storage.set(key, value);
+    }),
+    removeStorageSync: vi.fn((key: string) => {
+      storage.delete(key);
+    }),
+    showToast: vi.fn(),
+    showLoading: vi.fn(),
+    hideLoading: vi.fn(),
+    stopPullDownRefresh: vi.fn(),
+    navigateTo: vi.fn(),
+    redirectTo: vi.fn(),
+    navigateBack: vi.fn(),
+    switchTab: vi.fn(),
+    showModal: asyncApi<object, { confirm: boolean; cancel: boolean }>('showModal', () => ({ confirm: true, cancel: false })),
+    requestPayment: asyncApi<object, object>('requestPayment', () => ({})),
+  };
+
+  return {
+    wx,
+    storage,
+    requests,
+    /** Requests to one "METHOD /path", login excluded unless asked for. */
+    calls(key: string) {
+      return requests.filter((r) => `${r.method} ${r.path}` === key);
+    },
+    route(key: string, handler: RouteHandler) {
+      routes.set(key, handler);
+    },
+    /** Shorthand for a route that always gives the same answer. */
+    answer(key: string, statusCode: number, data?: unknown) {
+      routes.set(key, () => ({ statusCode, data }));
+    },
+    /** Text of every toast shown so far. */
+    toasts() {
+      return wx.showToast.mock.calls.map((c) => (c[0] as { title: string }).title);
+    },
+  };
+}
+
+export type WxStub = ReturnType<typeof createWx>;
+
+/** Puts a fresh stub in place of the global `wx` (replacing miniprogram-simulate's mock, if loaded). */
+export function installWx(): WxStub {
+  const stub = createWx();
+  (globalThis as unknown as { wx: unknown }).wx = stub.wx;
+  return stub;
+}
