@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   BUYER_RATE_LIMIT_PER_MIN: intFrom(600, 1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SANDBOX_PORT: intFrom(0),
+  SANDBOX_URL: z.url().optional(),
+  SANDBOX_DATA_DIR: z.string().optional(),
   SANDBOX_SETTLE_DELAY_MS: intFrom(3000),
   SANDBOX_NOTIFY_RETRY_SCALE: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
   WXMALL_TEST_FAULTS: z.string().optional(),
@@ -82,7 +84,11 @@ export interface Config {
   admin?: { username: string; password: string };
   buyerRateLimitPerMin: number;
   logLevel: string;
-  sandbox: { port: number; settleDelayMs: number; notifyRetryScale: number };
+  /**
+   * The embedded sandbox's settings; with `url`, several instances share one standalone sandbox
+   * (`tsx server/sandbox/main.ts`) whose materials are in `dataDir` instead of starting their own.
+   */
+  sandbox: { port: number; settleDelayMs: number; notifyRetryScale: number; url?: string; dataDir: string };
   /** Test-only crash points, e.g. "crash:after-claim"; see server/test-faults.ts. */
   testFaults?: string;
 }
@@ -152,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.SANDBOX_PORT,
       settleDelayMs: e.SANDBOX_SETTLE_DELAY_MS,
       notifyRetryScale: Number(e.SANDBOX_NOTIFY_RETRY_SCALE),
+      url: e.SANDBOX_URL?.replace(/\/+$/, ''),
+      dataDir: path.resolve(e.SANDBOX_DATA_DIR ?? e.DATA_DIR),
     },
     testFaults: e.WXMALL_TEST_FAULTS,
   };

@@ -13,6 +13,7 @@ import { sandboxCashier } from './payments/sandbox-cashier.ts';
 import { seedDemoProducts } from './products/service.ts';
 import { RefundDispatcher } from './refunds/dispatcher.ts';
 import { RefundReconciler } from './refunds/reconciler.ts';
+import { loadOrCreateMaterials } from './sandbox/materials.ts';
 import { startSandbox, type Sandbox } from './sandbox/start.ts';
 import { armTestFaults, crashPoint } from './test-faults.ts';
 import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
@@ -39,7 +40,13 @@ async function main(): Promise<void> {
   let wxpayApiBase = config.wxpayApiBase;
   let wechatApiBase = config.wechatApiBase;
   let ca: string | undefined;
-  if (config.mode === 'sandbox') {
+  if (config.mode === 'sandbox' && config.sandbox.url) {
+    // a standalone sandbox shared by several instances: its materials, not our own
+    const shared = await loadOrCreateMaterials(path.join(config.sandbox.dataDir, 'sandbox'), '127.0.0.1');
+    creds = { ...shared.merchant };
+    wxpayApiBase = wechatApiBase = config.sandbox.url;
+    ca = shared.caPem;
+  } else if (config.mode === 'sandbox') {
     sandbox = await startSandbox({
       dataDir: config.dataDir,
       port: config.sandbox.port,
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     merchant: { appid: creds.appid, mchId: creds.mchId, apiKey: creds.apiKey, signType: config.signType },
     client,
     notifyUrl: (kind) => `${publicBaseUrl()}/api/wxpay/notify/${kind}`,
-    sandboxPay: sandbox ? sandboxCashier(sandbox.baseUrl, sandbox.caPem) : undefined,
+    sandboxPay: config.mode === 'sandbox' ? sandboxCashier(wxpayApiBase, ca!) : undefined,
   };
 
   const dispatcher = new RefundDispatcher(db, gateway, config, log.child({ component: 'dispatcher' }));
@@ -107,8 +114,8 @@ async function main(): Promise<void> {
   });
 
   if (config.admin) await ensureAdmin(db, config.admin.username, config.admin.password);
-  else if (sandbox) await ensureAdmin(db, SANDBOX_ADMIN.username, SANDBOX_ADMIN.password);
-  if (sandbox) await seedDemoProducts(db);
+  else if (config.mode === 'sandbox') await ensureAdmin(db, SANDBOX_ADMIN.username, SANDBOX_ADMIN.password);
+  if (config.mode === 'sandbox') await seedDemoProducts(db);
 
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -120,8 +127,8 @@ async function main(): Promise<void> {
   dispatcher.start();
   reconciler.start();
   closer.start();
-  log.info({ url: boundBase, mode: config.mode, sandboxUrl: sandbox?.baseUrl, notifyBase: publicBaseUrl() }, 'listening');
-  if (sandbox && !config.admin) {
+  log.info({ url: boundBase, mode: config.mode, sandboxUrl: config.mode === 'sandbox' ? wxpayApiBase : undefined, notifyBase: publicBaseUrl() }, 'listening');
+  if (config.mode === 'sandbox' && !config.admin) {
     process.stdout.write(
       `\n  wx-mall is running in sandbox mode (no WeChat account needed).\n` +
         `  Admin web:  ${boundBase}/admin/\n` +

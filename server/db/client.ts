@@ -1,32 +1,55 @@
-// The one place that creates the Prisma client: SQLite through better-sqlite3 (the embedded default).
+// The one place that creates the Prisma client: SQLite (embedded default, better-sqlite3) or PostgreSQL
+// (several instances, node-postgres). Both generated clients come from schemas that differ only in provider.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/sqlite/client.ts';
+import { PrismaClient as PgPrismaClient } from './generated/postgresql/client.ts';
 import { migrateSqlite } from './migrate.ts';
+import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
 
+/** Services are typed against the SQLite client; the PostgreSQL one has the same models and methods. */
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const SQLITE_MIGRATIONS = path.join(ROOT, 'prisma', 'migrations');
+export const POSTGRES_MIGRATIONS = path.join(ROOT, 'prisma', 'postgresql', 'migrations');
 
 export function isSqlite(url: string): boolean {
   return url.startsWith('file:');
 }
 
+export function isPostgres(url: string): boolean {
+  return url.startsWith('postgresql://') || url.startsWith('postgres://');
+}
+
+function unsupported(): never {
+  throw new Error('DATABASE_URL must be file:… (SQLite) or postgresql://… (PostgreSQL)');
+}
+
 /** Applies pending migrations. Safe to run from several processes at once. */
 export async function migrate(url: string): Promise<string[]> {
-  if (!isSqlite(url)) throw new Error('only SQLite (file:) DATABASE_URLs are supported so far');
+  if (isPostgres(url)) return migratePostgres(url, POSTGRES_MIGRATIONS);
+  if (!isSqlite(url)) unsupported();
   const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
   return migrateSqlite(file, SQLITE_MIGRATIONS);
 }
 
+// Interactive transactions may wait for the SQLite write lock or a pool connection under load.
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+
 export function createDb(url: string): Db {
-  if (!isSqlite(url)) throw new Error('only SQLite (file:) DATABASE_URLs are supported so far');
+  if (isPostgres(url)) {
+    const adapter = new PrismaPg({ connectionString: url, max: 10 });
+    // the cast is the price of one codebase for two providers (tooling.md): the model API is identical
+    return new PgPrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }) as unknown as Db;
+  }
+  if (!isSqlite(url)) unsupported();
   // busy timeout: a second process (a restarted instance, a test) waits for the write lock instead of failing
   const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: 10_000 });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }

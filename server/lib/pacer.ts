@@ -2,16 +2,11 @@
 
 export class Pacer {
   private nextAt = 0;
-  private intervalMs: number;
+  private readonly intervalMs: number;
 
   /** `headroom` keeps a little under the cap, so timer jitter can never push a window over it. */
   constructor(perSecond: number, headroom = 0.98) {
     this.intervalMs = 1000 / (perSecond * headroom);
-  }
-
-  /** Slows down to at most `perSecond` (never above the configured rate). */
-  setInterval(minIntervalMs: number, perSecond: number, headroom = 0.98): void {
-    this.intervalMs = Math.max(minIntervalMs, 1000 / (perSecond * headroom));
   }
 
   /** Resolves at the caller's slot. */

@@ -1,6 +1,7 @@
 // Products: what buyers see on sale, and what the merchant manages. Orders keep their own copy of prices.
 import type { Db } from '../db/client.ts';
 import { notFound } from '../http/errors.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 
 export interface ProductInput {
   name: string;
@@ -67,8 +68,21 @@ const DEMO_PRODUCTS: ProductInput[] = [
   { name: '试饮装 1 分钱', priceFen: 1, stock: 1000, description: '沙箱演示用：一分钱的订单' },
 ];
 
-/** Sandbox mode on an empty catalogue: a few demo products so the flow works at once. */
+/**
+ * Sandbox mode on an empty catalogue: a few demo products so the flow works at once. Several instances
+ * may start together: the one that inserts the 'demo-seed' marker row (a primary key) seeds, once.
+ */
 export async function seedDemoProducts(db: Db): Promise<void> {
   if ((await db.product.count()) > 0) return;
-  for (const p of DEMO_PRODUCTS) await createProduct(db, p);
+  try {
+    await db.$transaction(async (tx) => {
+      await tx.rateSlot.create({ data: { name: 'demo-seed', nextAt: Date.now() } });
+      const now = new Date();
+      for (const p of DEMO_PRODUCTS) {
+        await tx.product.create({ data: { ...p, description: p.description ?? null, onSale: true, createdAt: now, updatedAt: now } });
+      }
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err; // another instance seeded
+  }
 }

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { Pacer } from '../lib/pacer.ts';
+import { SharedPacer } from '../lib/shared-pacer.ts';
 import { recordCall, type PayGateway } from '../payments/gateway.ts';
 import { crashPoint } from '../test-faults.ts';
 import { transition } from './repo.ts';
@@ -39,7 +40,10 @@ export class RefundDispatcher {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly pacer: Pacer;
+  /** The QPS cap, shared with every other instance through the database. */
+  private readonly pacer: SharedPacer;
+  /** This instance's own brake after WeChat answered with an error (≤ 5 erroneous calls a second). */
+  private readonly errorPacer = new Pacer(1000 / ERROR_INTERVAL_MS);
   private erroring = false;
 
   constructor(
@@ -48,7 +52,7 @@ export class RefundDispatcher {
     private readonly cfg: DispatcherConfig,
     private readonly log: Logger,
   ) {
-    this.pacer = new Pacer(cfg.refundQps);
+    this.pacer = new SharedPacer(db, 'wxpay-refund', cfg.refundQps);
   }
 
   start(): void {
@@ -129,6 +133,7 @@ export class RefundDispatcher {
         continue;
       }
       while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+      if (this.erroring) await this.errorPacer.next();
       await this.pacer.next();
       const claimed = await this.claim(c);
       if (!claimed) continue;
@@ -238,9 +243,7 @@ export class RefundDispatcher {
   }
 
   private setErroring(on: boolean): void {
-    if (on === this.erroring) return;
     this.erroring = on;
-    this.pacer.setInterval(on ? ERROR_INTERVAL_MS : 0, this.cfg.refundQps);
   }
 }
 

@@ -41,7 +41,7 @@ const LOCK_STALE_MS = 60_000;
 function writeAtomic(file: string, data: string | Buffer, mode: number): void {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, data, { mode });
-  fs.chmodSync(tmp, mode); // the umask may have narrowed or widened nothing, but make it exact
+  fs.chmodSync(tmp, mode); // writeFileSync's mode passes through the umask: make it exact
   fs.renameSync(tmp, file);
 }
 

@@ -1,11 +1,11 @@
 // /secapi/pay/refund (wechatpay.md §3–5): mutual TLS, WeChat's refund rules, idempotency per out_refund_no, faults.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SignType } from '../wechatpay/sign.ts';
 import type { Ctx } from './context.ts';
-import { sendText, sendXml } from './http-io.ts';
+import { sendXml } from './http-io.ts';
 import { newRefundId } from './ids.ts';
+import { clientCommonName, sendNoCertificate } from './mtls.ts';
 import { readTrade } from './payments.ts';
 import {
   answer,
@@ -26,25 +26,11 @@ export const MAX_REFUND_CALLS_PER_SECOND = 150;
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 const REFUND_ACCOUNTS = new Set(['REFUND_SOURCE_UNSETTLED_FUNDS', 'REFUND_SOURCE_RECHARGE_FUNDS']);
 
-// What WeChat's front (nginx) answers when /secapi is called without a valid client certificate.
-const NO_CERT_HTML =
-  '<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n' +
-  '<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n' +
-  '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
-
 interface Decision {
   xml: string;
   /** Recorded in refund_calls: SUCCESS, the err_code, or RETURN_FAIL. */
   result: string;
   accepted: boolean;
-}
-
-/** CN of a client certificate that chains to the sandbox CA; null when none was sent or it does not verify. */
-function clientCommonName(req: IncomingMessage): string | null {
-  const socket = req.socket as TLSSocket;
-  if (!socket.authorized) return null;
-  const cn = socket.getPeerCertificate()?.subject?.CN;
-  return typeof cn === 'string' ? cn : Array.isArray(cn) ? (cn[0] ?? null) : null;
 }
 
 /** Amount parsing for the call log only: whatever digits were sent, or null. */
@@ -178,7 +164,7 @@ export async function refundHandler(ctx: Ctx, req: IncomingMessage, res: ServerR
   const cn = clientCommonName(req);
   if (cn === null) {
     ctx.store.recordCall(at, outRefundNo, fee, 'NO_CERT');
-    sendText(res, 400, NO_CERT_HTML, 'text/html');
+    sendNoCertificate(res);
     return;
   }
   const callId = ctx.store.recordCall(at, outRefundNo, fee, 'PENDING');

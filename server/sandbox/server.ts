@@ -5,6 +5,7 @@ import type { Ctx } from './context.ts';
 import { controlApi } from './control-api.ts';
 import { BodyTooLarge, readBody, sendJson, sendText, sendXml } from './http-io.ts';
 import { jscode2session } from './login-api.ts';
+import { clientCommonName, sendNoCertificate } from './mtls.ts';
 import { closeOrder, orderQuery, unifiedOrder } from './pay-api.ts';
 import { checkSignature, parseRequest, returnFail, type Params } from './protocol.ts';
 import { refundHandler } from './refund-api.ts';
@@ -63,7 +64,9 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promi
   const isRefund = path === '/secapi/pay/refund';
   const fn = PLAIN[path];
   if (!isRefund && !fn) {
-    sendText(res, 404, 'Not Found');
+    // Every /secapi/* path sits behind the certificate check, even one the sandbox does not implement.
+    if (path.startsWith('/secapi/') && clientCommonName(req) === null) sendNoCertificate(res);
+    else sendText(res, 404, 'Not Found');
     return;
   }
   if (method !== 'POST') {

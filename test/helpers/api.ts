@@ -117,3 +117,52 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+// ---- additions for the contract suites (test/api/*.test.ts) ----------------------------------------------
+
+/** An order of a given product (by id, not by index), paid through the sandbox. */
+export async function placePaidOrderOf(baseUrl: string, token: string, productId: number, quantity = 1) {
+  const b = asBuyer(baseUrl, token);
+  const order = await b('POST', '/api/mp/orders', { items: [{ productId, quantity }] });
+  if (order.status !== 201) throw new Error(`order failed: ${order.status} ${JSON.stringify(order.body)}`);
+  const paid = await b('POST', `/api/mp/orders/${order.body.orderNo}/sandbox-pay`);
+  if (paid.status !== 200 || paid.body.status !== 'PAID') throw new Error(`sandbox pay failed: ${paid.status} ${JSON.stringify(paid.body)}`);
+  return paid.body;
+}
+
+/** A product created by the merchant (on sale). */
+export async function createProduct(admin: AdminSession, p: { name: string; priceFen: number; stock: number }) {
+  const r = await admin.call('POST', '/api/admin/products', p);
+  if (r.status !== 201) throw new Error(`product create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { id: number; name: string; priceFen: number; stock: number; onSale: boolean };
+}
+
+/** The admin view of a refund (with order, events, wechatCalls). */
+export async function adminRefund(admin: AdminSession, refundNo: string) {
+  const r = await admin.call('GET', `/api/admin/refunds/${refundNo}`);
+  if (r.status !== 200) throw new Error(`refund detail failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Waits until the refund reaches one of `statuses` (admin view); returns that view. */
+export async function waitForRefundStatus(admin: AdminSession, refundNo: string, statuses: string | string[], timeoutMs = 15_000) {
+  const want = Array.isArray(statuses) ? statuses : [statuses];
+  let last = '';
+  try {
+    return await waitFor(async () => {
+      const r = await adminRefund(admin, refundNo);
+      last = r.status;
+      return want.includes(r.status) ? r : null;
+    }, timeoutMs);
+  } catch {
+    throw new Error(`refund ${refundNo} did not reach ${want.join('|')} in ${timeoutMs} ms (last: ${last})`);
+  }
+}
+
+/** The sandbox's record of one refund (calls, fees), or undefined when WeChat never saw it. */
+export async function sandboxRefund(server: TestServer, outRefundNo: string) {
+  const r = await sandboxControl(server, 'GET', `/sandbox/refunds?outRefundNo=${encodeURIComponent(outRefundNo)}`);
+  return (r.body.items as Array<{ outRefundNo: string; outTradeNo: string; refundFee: number; status: string; source: string; calls: number; fees: number[] }>).find(
+    (i) => i.outRefundNo === outRefundNo,
+  );
+}

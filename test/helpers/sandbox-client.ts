@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox } from '../../server/sandbox/start.ts';
+import { decryptReqInfo } from '../../server/wechatpay/crypto.ts';
 import { nonceStr, sign, type SignType } from '../../server/wechatpay/sign.ts';
 import { parseXml, toXml } from '../../server/wechatpay/xml.ts';
 
@@ -175,4 +178,38 @@ export async function paidTrade(
   const paid = await control(sandbox, 'POST', '/sandbox/pay', { out_trade_no: outTradeNo });
   if (paid.status !== 200) throw new Error(`pay failed: ${JSON.stringify(paid.json)}`);
   return { outTradeNo, transactionId: paid.json.transaction_id, openid };
+}
+
+/** The decrypted refund notification: outer fields plus the req_info fields, or undefined if it is not one. */
+export function decodeRefundNotification(sandbox: Sandbox, body: string): Record<string, string> | undefined {
+  try {
+    const outer = parseXml(body);
+    return { ...outer, ...parseXml(decryptReqInfo(outer.req_info, sandbox.merchant.apiKey), { root: 'root' }) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function rawRefundNotification(sandbox: Sandbox, receiver: Receiver, outRefundNo: string): Received | undefined {
+  return receiver.received.find((r) => decodeRefundNotification(sandbox, r.body)?.out_refund_no === outRefundNo);
+}
+
+/** Every refund notification received for this out_refund_no, decoded, in arrival order. */
+export function refundNotifications(sandbox: Sandbox, receiver: Receiver, outRefundNo: string): Record<string, string>[] {
+  return receiver.received
+    .map((r) => decodeRefundNotification(sandbox, r.body))
+    .filter((n): n is Record<string, string> => n?.out_refund_no === outRefundNo);
+}
+
+/**
+ * A fresh temp data dir holding a copy of another one's sandbox materials (CA, certificates, credentials) but
+ * none of its state: a second sandbox that starts without generating RSA keys again.
+ */
+export function cloneDataDir(fromDataDir: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-clone-'));
+  fs.cpSync(path.join(fromDataDir, 'sandbox'), path.join(dir, 'sandbox'), {
+    recursive: true,
+    filter: (src) => !path.basename(src).startsWith('sandbox.db'),
+  });
+  return dir;
 }

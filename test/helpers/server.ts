@@ -1,8 +1,9 @@
 // Starts the real server (sandbox mode, fresh SQLite file in a temp folder) as a child process, like `npm start`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freshDatabaseUrl } from './database.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const TEST_ADMIN = { username: 'merchant', password: 'correct-horse-battery' };
@@ -41,6 +42,15 @@ export function newDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'wxmall-test-'));
 }
 
+/** The data folder's database: created on its first start, the same one when a test restarts the server. */
+async function databaseUrlFor(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'database-url.txt');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const url = await freshDatabaseUrl(dataDir);
+  writeFileSync(file, url);
+  return url;
+}
+
 export async function startServer(opts: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? newDataDir();
   const env: Record<string, string> = {
@@ -48,7 +58,7 @@ export async function startServer(opts: { env?: Record<string, string>; dataDir?
     HOME: process.env.HOME ?? '/tmp',
     ...FAST_ENV,
     DATA_DIR: dataDir,
-    DATABASE_URL: `file:${path.join(dataDir, 'mall.db')}`,
+    DATABASE_URL: await databaseUrlFor(dataDir),
     ...opts.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server', 'main.ts')], {

@@ -1,10 +1,10 @@
 // pages/refund-detail rendered with miniprogram-simulate: the progress step and the buttons for every status,
 // the merchant's reject reason, the failure reason, and cancelling (buttons come from the refund's `actions`).
-import { describe, it, expect, beforeEach } from 'vitest';
+import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
 import { installWx } from './support/wx-stub';
 import type { WxStub } from './support/wx-stub';
 import { makeRefund } from './support/fixtures';
-import { $, $$, openPage, settle, tap, text } from './support/page-harness';
+import { $, $$, closePages, openPage, settle, tap, text } from './support/page-harness';
 import { TOKEN_KEY } from '../../miniprogram/api/session';
 import type { Refund, RefundStatus } from '../../miniprogram/api/types';
 
@@ -16,6 +16,11 @@ let stub: WxStub;
 beforeEach(() => {
   stub = installWx();
   stub.storage.set(TOKEN_KEY, 't');
+});
+
+afterEach(() => {
+  closePages();
+  vi.useRealTimers();
 });
 
 async function openWith(refund: Partial<Refund>) {
@@ -83,6 +88,8 @@ describe('refund detail', () => {
 
     expect(stub.wx.showModal).toHaveBeenCalledTimes(1);
     expect(stub.calls(CANCEL)).toHaveLength(1);
+    expect(stub.wx.showLoading).toHaveBeenCalledWith({ title: '正在取消', mask: true });
+    expect(stub.wx.hideLoading).toHaveBeenCalledTimes(1);
     expect(text(page, '.refund-status')).toBe('已取消');
     expect(steps(page)).toEqual(['已申请:done', '已取消:error']);
     expect($(page, '.action-btn')).toBeNull();
@@ -112,5 +119,64 @@ describe('refund detail', () => {
     await page.instance.onPullDownRefresh();
     expect(text(page, '.refund-status')).toBe('已退款');
     expect(stub.wx.stopPullDownRefresh).toHaveBeenCalled();
+  });
+
+  it('the order number leads back to the order', async () => {
+    const page = await openWith({ orderNo: 'M5' });
+    tap(page, '.order-link');
+    await settle();
+    expect(stub.wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order-detail/index?orderNo=M5' });
+
+    stub.pageStack.push({ route: 'pages/order-detail/index', options: { orderNo: 'M5' } }, { route: 'pages/refund-detail/index', options: {} });
+    tap(page, '.order-link');
+    await settle();
+    expect(stub.wx.navigateBack).toHaveBeenCalledTimes(1);
+  });
+
+  describe('while the money is on its way', () => {
+    // Fake timers: the page's 5 s refresh and the stub's 0 ms answers advance together.
+    const flush = () => vi.advanceTimersByTimeAsync(20);
+
+    it('looks again every 5 s until the refund settles, then stops', async () => {
+      vi.useFakeTimers();
+      stub.answer(GET, 200, makeRefund({ refundNo: 'R1', status: 'REFUNDING', actions: [] }));
+      const page = await openPage('refund-detail', { refundNo: 'R1' });
+      await flush();
+      expect(text(page, '.refund-status')).toBe('退款中');
+      expect(stub.calls(GET)).toHaveLength(1);
+
+      stub.answer(GET, 200, makeRefund({ refundNo: 'R1', status: 'REFUNDED', actions: [] }));
+      await vi.advanceTimersByTimeAsync(5000);
+      await flush();
+      expect(stub.calls(GET)).toHaveLength(2);
+      expect(text(page, '.refund-status')).toBe('已退款');
+
+      await vi.advanceTimersByTimeAsync(30000);
+      expect(stub.calls(GET)).toHaveLength(2);
+    });
+
+    it('does not poll a refund waiting for the merchant, nor a hidden page, and stays quiet on a failed round', async () => {
+      vi.useFakeTimers();
+      stub.answer(GET, 200, makeRefund({ refundNo: 'R1', status: 'REQUESTED' }));
+      await openPage('refund-detail', { refundNo: 'R1' });
+      await flush();
+      await vi.advanceTimersByTimeAsync(20000);
+      expect(stub.calls(GET)).toHaveLength(1);
+      closePages();
+
+      stub.answer(GET, 200, makeRefund({ refundNo: 'R1', status: 'APPROVED', actions: [] }));
+      const page = await openPage('refund-detail', { refundNo: 'R1' });
+      await flush();
+      stub.route(GET, () => 'network-error');
+      await vi.advanceTimersByTimeAsync(5000);
+      await flush();
+      expect(stub.calls(GET)).toHaveLength(3);
+      expect(stub.toasts()).toEqual([]);
+      expect(text(page, '.refund-status')).toBe('已同意');
+
+      page.instance.onHide();
+      await vi.advanceTimersByTimeAsync(30000);
+      expect(stub.calls(GET)).toHaveLength(3);
+    });
   });
 });

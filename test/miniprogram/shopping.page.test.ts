@@ -98,6 +98,20 @@ describe('payment', () => {
     expect(stub.wx.redirectTo).toHaveBeenCalledWith({ url: `/pages/order-detail/index?orderNo=${ORDER}` });
   });
 
+  it('paying from the order’s own page goes back to it instead of stacking a copy', async () => {
+    stub.answer(`POST /api/mp/orders/${ORDER}/pay`, 200, { timeStamp: '1', nonceStr: 'n', package: 'p', signType: 'MD5', paySign: 's', sandbox: true });
+    stub.answer(`POST /api/mp/orders/${ORDER}/sandbox-pay`, 200, makeOrder({ orderNo: ORDER, status: 'PAID' }));
+    stub.pageStack.push({ route: 'pages/order-detail/index', options: { orderNo: ORDER } }, { route: 'pages/pay/index', options: { orderNo: ORDER } });
+    const page = await openPage('pay', { orderNo: ORDER });
+    await settle();
+    tap(page, '.pay-btn');
+    await settle();
+    tap(page, '.sandbox-pay-btn');
+    await settle();
+    expect(stub.wx.navigateBack).toHaveBeenCalledTimes(1);
+    expect(stub.wx.redirectTo).not.toHaveBeenCalled();
+  });
+
   it('live mode: a buyer closing the cashier stays on the page, told 已取消支付', async () => {
     stub.answer(`POST /api/mp/orders/${ORDER}/pay`, 200, { timeStamp: '1', nonceStr: 'n', package: 'p', signType: 'MD5', paySign: 's' });
     stub.wx.requestPayment.mockImplementationOnce(() => Promise.reject({ errMsg: 'requestPayment:fail cancel' }));

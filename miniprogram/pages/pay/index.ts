@@ -99,6 +99,13 @@ Page({
   },
 
   goToDetail() {
+    // Opened from the order's own page (去支付): go back to it (it reloads on show) rather than stack a copy.
+    const pages = getCurrentPages();
+    const prev = pages.length > 1 ? pages[pages.length - 2] : undefined;
+    if (prev && prev.route === 'pages/order-detail/index' && prev.options.orderNo === this.data.orderNo) {
+      wx.navigateBack();
+      return;
+    }
     wx.redirectTo({ url: `/pages/order-detail/index?orderNo=${encodeURIComponent(this.data.orderNo)}` });
   },
 });

@@ -9,7 +9,15 @@ import { refundButtons, refundProgress } from '../../utils/refund';
 import type { ActionButton, ProgressStep } from '../../utils/refund';
 import { lookup, refundStatusLabel } from '../../utils/status';
 import type { Tone } from '../../utils/status';
-import { toastError, toastSuccess } from '../../utils/feedback';
+import { toastError, toastSuccess, withLoading } from '../../utils/feedback';
+
+// While the money is on its way (APPROVED, REFUNDING) the page looks again by itself this often, so a buyer
+// watching it sees 已退款 arrive without pulling down. Nothing is polled once the refund has settled.
+const AUTO_REFRESH_MS = 5000;
+const MOVING: readonly string[] = ['APPROVED', 'REFUNDING'];
+
+// Timer per page instance, outside `data` (a timer id is not something to render).
+const timers = new WeakMap<object, ReturnType<typeof setTimeout>>();
 
 // What each ending means for the buyer, shown under the progress bar.
 const STATUS_HINTS: Record<string, string> = {
@@ -52,20 +60,50 @@ Page({
     this.load();
   },
 
+  onHide() {
+    this.stopAutoRefresh();
+  },
+
+  onUnload() {
+    this.stopAutoRefresh();
+  },
+
+  stopAutoRefresh() {
+    const timer = timers.get(this);
+    if (timer !== undefined) clearTimeout(timer);
+    timers.delete(this);
+  },
+
+  scheduleAutoRefresh() {
+    this.stopAutoRefresh();
+    if (MOVING.indexOf(this.data.status) < 0) return;
+    timers.set(
+      this,
+      setTimeout(() => {
+        timers.delete(this);
+        this.load(true);
+      }, AUTO_REFRESH_MS),
+    );
+  },
+
   async onPullDownRefresh() {
     await this.load();
     wx.stopPullDownRefresh();
   },
 
-  async load() {
+  /** `quiet`: an automatic refresh; a failure then waits for the next round instead of toasting every 5 s. */
+  async load(quiet = false) {
     this.setData({ loading: true });
     try {
       this.show(await getRefund(this.data.refundNo));
     } catch (err) {
-      this.setData({ error: messageOf(err) });
-      toastError(err);
+      if (!quiet) {
+        this.setData({ error: messageOf(err) });
+        toastError(err);
+      }
     } finally {
       this.setData({ loading: false });
+      this.scheduleAutoRefresh();
     }
   },
 
@@ -106,7 +144,7 @@ Page({
         cancelText: '再想想',
       });
       if (!confirm) return;
-      this.show(await cancelRefund(this.data.refundNo));
+      this.show(await withLoading('正在取消', () => cancelRefund(this.data.refundNo)));
       toastSuccess('已取消');
     } catch (err) {
       toastError(err);

@@ -180,7 +180,7 @@ CREATE TABLE "IdempotencyKey" (
 -- CreateTable
 CREATE TABLE "RateSlot" (
     "name" TEXT NOT NULL PRIMARY KEY,
-    "nextAt" DATETIME NOT NULL
+    "nextAt" REAL NOT NULL
 );
 
 -- CreateIndex

@@ -79,7 +79,15 @@ export async function openPage(name: string, query: Record<string, string> = {})
   } as never) as unknown as string;
   const comp = simulate.render(id);
   comp.attach(document.createElement('parent-wrapper'));
+  opened.push(comp);
   return comp as typeof comp & { instance: PageInstance };
+}
+
+const opened: { detach(): void }[] = [];
+
+/** Closes every page opened so far (runs onUnload), so no page timer outlives its test. */
+export function closePages(): void {
+  for (const comp of opened.splice(0)) comp.detach();
 }
 
 /** Lets the stubbed wx calls (setTimeout 0) and the page's awaits run to the end. */

@@ -107,9 +107,14 @@ export function createWx() {
     requestPayment: asyncApi<object, object>('requestPayment', () => ({})),
   };
 
+  // The page stack as getCurrentPages() reports it; tests that care put pages in it.
+  const pageStack: { route: string; options: Record<string, string> }[] = [];
+
   return {
     wx,
     storage,
+    pageStack,
+    getCurrentPages: vi.fn(() => [...pageStack]),
     requests,
     /** Requests to one "METHOD /path", login excluded unless asked for. */
     calls(key: string) {
@@ -134,6 +139,8 @@ export type WxStub = ReturnType<typeof createWx>;
 /** Puts a fresh stub in place of the global `wx` (replacing miniprogram-simulate's mock, if loaded). */
 export function installWx(): WxStub {
   const stub = createWx();
-  (globalThis as unknown as { wx: unknown }).wx = stub.wx;
+  const g = globalThis as unknown as { wx: unknown; getCurrentPages: unknown };
+  g.wx = stub.wx;
+  g.getCurrentPages = stub.getCurrentPages;
   return stub;
 }

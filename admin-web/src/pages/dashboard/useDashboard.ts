@@ -44,7 +44,7 @@ export function useDashboard() {
   }
 
   function openQueue(status: RefundStatus): void {
-    void router.push({ name: 'refunds', query: { status, sort: status === 'REQUESTED' ? 'oldest' : undefined } });
+    void router.push({ name: 'refunds', query: { status } });
   }
 
   usePolling(computed(() => inFlight.value > 0), load);

@@ -72,7 +72,7 @@ export function useOrderList() {
   }
 
   function update(patch: Partial<OrderFilters>): void {
-    void router.replace({ name: 'orders', query: toQuery({ ...filters.value, page: 1, ...patch }) });
+    void router.push({ name: 'orders', query: toQuery({ ...filters.value, page: 1, ...patch }) });
   }
 
   function applySearch(): void {

@@ -106,7 +106,7 @@ export function useRefundQueue() {
 
   function update(patch: Partial<QueueFilters>): void {
     const next = { ...filters.value, page: 1, ...patch };
-    void router.replace({ name: 'refunds', query: toQuery(next) });
+    void router.push({ name: 'refunds', query: toQuery(next) });
   }
 
   function applySearch(): void {
