@@ -9,6 +9,7 @@ import { PrismaClient as PgPrismaClient } from './generated/postgresql/client.ts
 import { migrateSqlite } from './migrate.ts';
 import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
+import { crashPoint } from '../test-faults.ts';
 
 /** Services are typed against the SQLite client; the PostgreSQL one has the same models and methods. */
 export type Db = PrismaClient;
@@ -32,11 +33,12 @@ function unsupported(): never {
 
 /** Applies pending migrations. Safe to run from several processes at once. */
 export async function migrate(url: string): Promise<string[]> {
-  if (isPostgres(url)) return migratePostgres(url, POSTGRES_MIGRATIONS);
+  const hooks = { afterSql: () => crashPoint('during-migration') }; // test-only
+  if (isPostgres(url)) return migratePostgres(url, POSTGRES_MIGRATIONS, hooks);
   if (!isSqlite(url)) unsupported();
   const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
-  return migrateSqlite(file, SQLITE_MIGRATIONS);
+  return migrateSqlite(file, SQLITE_MIGRATIONS, hooks);
 }
 
 // Interactive transactions may wait for the SQLite write lock or a pool connection under load.

@@ -2,11 +2,12 @@
 import { z } from 'zod';
 import { REFUND_STATUSES } from '../refunds/state.ts';
 import { ORDER_STATUSES } from '../orders/status.ts';
+import { NUMBER_PATTERN } from '../lib/ids.ts';
 
 const fen = (what: string) =>
   z.number({ error: `${what} must be a whole number of fen` }).int(`${what} must be a whole number of fen`);
 
-export const NumberParam = z.string().regex(/^[0-9A-Za-z_-]{1,32}$/, 'must be 1–32 characters of 0-9 A-Z a-z _ -');
+export const NumberParam = z.string().regex(NUMBER_PATTERN, 'must be 1–32 characters of 0-9 A-Z a-z _ -');
 
 // --- requests -------------------------------------------------------------------------------------
 export const LoginBody = z.strictObject({ code: z.string().min(1, 'code is required').max(128) });

@@ -25,4 +25,5 @@ export function newRefundNo(now = new Date()): string {
   return `R${chinaStamp(now)}${randomPart(10)}`;
 }
 
+/** What an order or refund number may look like in a URL (the contract's rule). */
 export const NUMBER_PATTERN = /^[0-9A-Za-z_-]{1,32}$/;

@@ -3,6 +3,7 @@
 import type { Db, Tx } from '../db/client.ts';
 import { AppError } from '../http/errors.ts';
 import { paidOrderStatus } from '../orders/status.ts';
+import { crashPoint } from '../test-faults.ts';
 import { transition } from './repo.ts';
 import type { RefundStatus } from './state.ts';
 
@@ -63,6 +64,7 @@ async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
       note: r.refundId ? `WeChat refund ${r.refundId}` : null,
       data: { refundedAt: new Date(), wxRefundId: r.refundId ?? refund.wxRefundId, nextAttemptAt: null },
     });
+    crashPoint(`in-${r.via}-apply`); // test-only: dies with the transaction open
     return { kind: 'applied', refundNo: refund.refundNo, status: to };
   }
   if (status === 'FAILED' || status === 'REFUNDED') return { kind: 'duplicate', refundNo: refund.refundNo };

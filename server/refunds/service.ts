@@ -98,12 +98,6 @@ export async function requestRefund(
   }
 }
 
-async function loadRefund(db: Db, refundNo: string) {
-  const refund = await db.refund.findUnique({ where: { refundNo }, include: REFUND_WITH_ORDER_NO });
-  if (!refund) throw notFound(`Refund ${refundNo}`);
-  return refund;
-}
-
 /** Runs one table transition in its own transaction and returns the refund as `viewer` sees it. */
 async function act(
   db: Db,
@@ -149,5 +143,3 @@ export async function getBuyerRefund(db: Db, refundNo: string, buyerId: number):
   if (!refund || refund.order.buyerId !== buyerId) throw notFound(`Refund ${refundNo}`);
   return refundView(refund, 'buyer');
 }
-
-export { loadRefund };

@@ -109,7 +109,8 @@ describe('CSRF: every change needs X-CSRF-Token', () => {
     const refund = await requestRefund(base, token, order.orderNo, 100);
     const product = await createProduct(admin, { name: 'csrf: untouched', priceFen: 500, stock: 5 });
     const productsBefore = (await admin.call('GET', '/api/admin/products')).body.items.length;
-    for (const headers of [{ cookie: admin.cookie }, { cookie: admin.cookie, 'x-csrf-token': 'not-the-token' }, { cookie: admin.cookie, 'x-csrf-token': '' }]) {
+    const variants: Array<Record<string, string>> = [{ cookie: admin.cookie }, { cookie: admin.cookie, 'x-csrf-token': 'not-the-token' }, { cookie: admin.cookie, 'x-csrf-token': '' }];
+    for (const headers of variants) {
       const changes: Array<[string, string, unknown?]> = [
         ['POST', `/api/admin/refunds/${refund.refundNo}/approve`],
         ['POST', `/api/admin/refunds/${refund.refundNo}/reject`, { reason: 'csrf' }],
@@ -228,6 +229,22 @@ describe('the refund queue', () => {
     expect(prefix.body.items.every((i: any) => i.refundNo.startsWith(refundNos[0].slice(0, -2)) || i.orderNo.startsWith(refundNos[0].slice(0, -2)))).toBe(true);
     const none = await admin.call('GET', '/api/admin/refunds?q=NOSUCHTHING');
     expect(none.body).toMatchObject({ items: [], total: 0 });
+  });
+
+  it('q is a number prefix, not a pattern: % and _ match only themselves', async () => {
+    // refund and order numbers may contain "_" (the contract's [0-9A-Za-z_-]); none of ours starts with one
+    for (const q of ['%', '_', 'R%', '%25', `${refundNos[0].slice(0, 3)}_`]) {
+      const r = await admin.call('GET', `/api/admin/refunds?q=${encodeURIComponent(q)}`);
+      if (r.status === 400) continue; // refusing a character numbers never contain is fine too
+      expect(r.status).toBe(200);
+      expect(r.body.items.map((i: any) => i.refundNo), `q=${q}`).toEqual([]);
+      expect(r.body.total, `q=${q}`).toBe(0);
+    }
+    for (const q of ['%', '_', 'M_']) {
+      const r = await admin.call('GET', `/api/admin/orders?q=${encodeURIComponent(q)}`);
+      if (r.status === 400) continue;
+      expect(r.body.total, `orders q=${q}`).toBe(0);
+    }
   });
 
   it('from/to (China days) include today and exclude tomorrow', async () => {

@@ -318,6 +318,26 @@ describe('platform refunds at the edges of our own limits', () => {
     expect(o).toMatchObject({ refundedFen: 100, status: 'PARTIALLY_REFUNDED' });
   }, 20_000);
 
+  it('a platform refund of the whole order while a request is open: what may be asked never goes negative', async () => {
+    const token = await buyerLogin(base);
+    const order = await placePaidOrder(base, token);
+    const r = await requestRefund(base, token, order.orderNo, 1000);
+    const v = await sandboxControl(server, 'POST', '/sandbox/vendor-refund', {
+      out_trade_no: order.orderNo,
+      refund_fee: order.totalFen,
+      notify_url: `${base}/api/wxpay/notify/refund`,
+    });
+    expect(v.status).toBe(200);
+    expect(v.body.delivered).toBe(true);
+    const o = (await asBuyer(base, token)('GET', `/api/mp/orders/${order.orderNo}`)).body;
+    expect(o.refundedFen).toBe(order.totalFen);
+    expect(o.canRequestRefund).toBe(false);
+    expect(o.refundableFen, 'refundableFen is what a new request may ask for').toBe(0);
+    const a = await adminOrder(order.orderNo);
+    expect(a.refundableFen).toBe(0);
+    void r;
+  });
+
   it('a SUCCESS that would refund more than the order was paid is answered with FAIL XML, stored, and changes nothing', async () => {
     const token = await buyerLogin(base);
     const order = await placePaidOrder(base, token);

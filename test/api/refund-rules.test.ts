@@ -67,6 +67,17 @@ describe('the amount', () => {
     expect(o.status).toBe('PAID');
   });
 
+  it('a long reason full of emoji is accepted and the refund still goes through WeChat', async () => {
+    const { ask, get } = await paidOrder();
+    const reason = '😀 不想要了 🎉' + '理由'.repeat(90);
+    expect(reason.length).toBeLessThanOrEqual(200);
+    const r = await ask(100, {}, reason);
+    expect(r.status).toBe(201);
+    expect(r.body.reason).toBe(reason);
+    await approveAndSettle(r.body.refundNo);
+    expect((await get()).refundedFen).toBe(100);
+  });
+
   it('a missing or empty reason is 400 naming reason', async () => {
     const { b, order, get } = await paidOrder();
     for (const body of [{ amountFen: 100 }, { amountFen: 100, reason: '' }, { amountFen: 100, reason: 7 }]) {
@@ -227,13 +238,18 @@ describe('Idempotency-Key', () => {
   });
 
   it('the same key with a different body is 400 and creates nothing', async () => {
-    const { ask, get } = await paidOrder();
+    const { ask, get, token } = await paidOrder();
     const h = { 'Idempotency-Key': 'story-changed-body' };
     const first = await ask(120, h);
     expect(first.status).toBe(201);
     expectError(await ask(121, h), 400, 'VALIDATION_FAILED');
     expectError(await ask(120, h, '另一个理由'), 400, 'VALIDATION_FAILED');
     expect((await get()).refunds).toHaveLength(1);
+    // the same key on another order of the same buyer is a different request too
+    const other = await placePaidOrderOf(base, token, productId);
+    const onOther = await asBuyer(base, token)('POST', `/api/mp/orders/${other.orderNo}/refunds`, { amountFen: 120, reason: '不想要了' }, h);
+    expectError(onOther, 400, 'VALIDATION_FAILED');
+    expect((await asBuyer(base, token)('GET', `/api/mp/orders/${other.orderNo}`)).body.refunds).toEqual([]);
   });
 
   it('a replayed key returns its refund as it is now, even after it was cancelled, and creates nothing', async () => {

@@ -11,7 +11,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HAVE_BROWSER = existsSync(CHROMIUM);
 const REQUIRE_BROWSER = process.env.REQUIRE_BROWSER === '1';
 const ADMIN_DIST_INDEX = fileURLToPath(new URL('../../admin-web/dist/index.html', import.meta.url));
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+// Runs write their screenshots to test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the committed ones in docs/.
+const SHOTS = fileURLToPath(
+  new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../test-results/screenshots/', import.meta.url),
+);
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -294,6 +297,17 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant admin web in Chromi
     expect(await confirmBox()).toContain(yuan(stories[fromQueue].amountFen));
     await row.locator('.refund-status[data-status=REFUNDED]').waitFor({ timeout: SETTLE_MS });
     expect(await row.locator('[data-test=row-approve]').count()).toBe(0);
+  });
+
+  it('filters the queue by request date (China time), straight from a shared link', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    await page.goto(url('/refunds?status=ALL&from=2000-01-01&to=2000-01-31'));
+    await page.locator('.queue-table').getByText('暂无符合条件的退款申请').waitFor();
+    expect(await page.locator('.toolbar .dates input').first().inputValue()).toBe('2000-01-01');
+
+    await page.goto(url(`/refunds?status=ALL&from=${today}&to=${today}`));
+    await page.locator('.queue-table .el-table__row').nth(stories.length - 1).waitFor();
+    expect(await page.locator('.queue-table .el-table__row').count()).toBe(stories.length);
   });
 
   it('counts today’s refunds on the dashboard', async () => {
