@@ -126,7 +126,8 @@ async function main(): Promise<void> {
   boundBase = `http://${config.host}:${port}`;
   dispatcher.start();
   reconciler.start();
-  closer.start();
+  // look for stale unpaid orders a few times per close period, at most every 30 s
+  closer.start(Math.min(30_000, Math.max(500, Math.floor(config.orderCloseAfterMs / 4))));
   log.info({ url: boundBase, mode: config.mode, sandboxUrl: config.mode === 'sandbox' ? wxpayApiBase : undefined, notifyBase: publicBaseUrl() }, 'listening');
   if (config.mode === 'sandbox' && !config.admin) {
     process.stdout.write(

@@ -12,6 +12,11 @@ export function toAppError(err: unknown): AppError | null {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported' || type === 'request.aborted') {
     return new AppError('VALIDATION_FAILED', 'body: could not be read.');
   }
+  // anything else Express or body-parser marks as the client's fault (a bad %-escape, a broken gzip body)
+  const status = (err as { status?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('VALIDATION_FAILED', 'The request could not be read: check the URL and the body.');
+  }
   return null;
 }
 
@@ -26,5 +31,5 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 }
 
 export const apiNotFound: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `No such endpoint: ${req.method} ${req.path}` } });
+  res.status(404).json({ error: { code: 'NOT_FOUND', message: `No such endpoint: ${req.method} ${req.originalUrl.split('?')[0]}` } });
 };

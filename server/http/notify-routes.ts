@@ -1,7 +1,7 @@
 // WeChat Pay callbacks: raw XML in, WeChat's XML reply out. Any refusal is a FAIL reply with nothing changed.
 import express, { Router, type ErrorRequestHandler } from 'express';
 import type { AppDeps } from '../app.ts';
-import { handlePayNotification, handleRefundNotification } from '../payments/notifications.ts';
+import { handlePayNotification, handleRefundNotification, safely } from '../payments/notifications.ts';
 import { notifyReply } from '../wechatpay/notify.ts';
 import type { Api } from './route.ts';
 import { crashPoint } from '../test-faults.ts';
@@ -29,8 +29,12 @@ export function notifyRoutes(api: Api, deps: AppDeps): Router {
     r.post(`/api/wxpay/notify/${kind}`, raw, async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       crashPoint(`in-${kind}-notification`);
-      const answer = await handlers[kind](deps.db, deps.gateway, body);
-      xml(res, answer.ok ? 200 : 400, answer.ok, answer.message);
+      let failed = false;
+      const answer = await safely(deps.db, kind, body, () => handlers[kind](deps.db, deps.gateway, body), (err) => {
+        failed = true;
+        deps.log.error({ err, kind }, 'notification could not be applied');
+      });
+      xml(res, answer.ok ? 200 : failed ? 500 : 400, answer.ok, answer.message);
     });
   }
   const onError: ErrorRequestHandler = (err, _req, res, next) => {

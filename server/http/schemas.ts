@@ -48,11 +48,16 @@ const pageQuery = {
   page: z.coerce.number().int().min(1, 'page starts at 1').default(1),
   pageSize: z.coerce.number().int().min(1).max(100, 'pageSize may be at most 100').default(20),
 };
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'is not a real date');
+// order and refund numbers only: no room for LIKE wildcards
+const search = z.string().trim().regex(/^[0-9A-Za-z_-]{1,32}$/, 'must be (the start of) an order or refund number').optional();
 
 export const AdminRefundsQuery = z.object({
   status: z.enum(REFUND_STATUSES).optional(),
-  q: z.string().trim().max(32).optional(),
+  q: search,
   from: day.optional(),
   to: day.optional(),
   sort: z.enum(['newest', 'oldest']).default('newest'),
@@ -61,7 +66,7 @@ export const AdminRefundsQuery = z.object({
 
 export const AdminOrdersQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
-  q: z.string().trim().max(32).optional(),
+  q: search,
   ...pageQuery,
 });
 
@@ -71,7 +76,7 @@ export const CreateProductBody = z.strictObject({
   priceFen: fen('priceFen').min(1, 'priceFen must be at least 1 fen').max(100_000_000),
   stock: z.number().int('stock must be a whole number').min(0).max(1_000_000),
   description: z.string().max(500).nullable().optional(),
-  imageUrl: z.url().max(500).nullable().optional(),
+  imageUrl: z.url({ protocol: /^https?$/, error: 'imageUrl must be an http(s) URL' }).max(500).nullable().optional(),
 });
 export const PatchProductBody = CreateProductBody.partial()
   .extend({ onSale: z.boolean().optional() })

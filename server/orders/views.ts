@@ -30,7 +30,8 @@ export function orderView(o: OrderRecord, viewer: Role, now = new Date()) {
     status: o.status,
     totalFen: o.totalFen,
     refundedFen: o.refundedFen,
-    refundableFen: o.paidAt ? o.totalFen - o.refundedFen - o.pendingRefundFen : 0,
+    // a refund made on the merchant platform may leave less than an open request asks for
+    refundableFen: o.paidAt ? Math.max(0, o.totalFen - o.refundedFen - o.pendingRefundFen) : 0,
     canRequestRefund: refundBlocker(o, 1, now) === null,
     items: o.items.map((i) => ({
       productId: i.productId,

@@ -40,6 +40,26 @@ function isUtf8(buf: Buffer): boolean {
   }
 }
 
+/**
+ * Runs a handler so that nothing escapes as a JSON 500: an unexpected failure is stored with the body
+ * (nothing is lost) and answered FAIL, so WeChat delivers again later.
+ */
+export async function safely(
+  db: Db,
+  kind: 'pay' | 'refund',
+  body: Buffer,
+  handle: () => Promise<NotifyAnswer>,
+  onError: (err: unknown) => void,
+): Promise<NotifyAnswer> {
+  try {
+    return await handle();
+  } catch (err) {
+    onError(err);
+    await store(db, { kind, body, outcome: 'error', reason: 'could not be applied; WeChat will deliver it again' }).catch(onError);
+    return { ok: false, message: 'temporary failure, please retry' };
+  }
+}
+
 export async function handlePayNotification(db: Db, gw: PayGateway, body: Buffer): Promise<NotifyAnswer> {
   const parsed = parsePayNotify(body, gw.merchant);
   if (!parsed.ok) {

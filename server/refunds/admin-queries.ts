@@ -11,6 +11,14 @@ export function chinaDayStart(day: string): Date {
   return new Date(`${day}T00:00:00${CHINA_OFFSET}`);
 }
 
+/**
+ * A number typed into the search box: its prefix, or exactly it when it holds `_`, which LIKE (behind
+ * Prisma's startsWith) would take as a wildcard. Our own numbers never contain `_`; WeChat's may.
+ */
+function numberMatch(q: string): { startsWith: string } | { equals: string } {
+  return q.includes('_') ? { equals: q } : { startsWith: q };
+}
+
 export interface RefundFilter {
   status?: string;
   q?: string;
@@ -28,7 +36,7 @@ export async function listRefunds(db: Db, f: RefundFilter) {
   const where = {
     ...(f.status ? { status: f.status } : {}),
     ...(f.from || f.to ? { createdAt } : {}),
-    ...(f.q ? { OR: [{ refundNo: { startsWith: f.q } }, { order: { orderNo: { startsWith: f.q } } }] } : {}),
+    ...(f.q ? { OR: [{ refundNo: numberMatch(f.q) }, { order: { orderNo: numberMatch(f.q) } }] } : {}),
   };
   const dir = f.sort === 'oldest' ? 'asc' : 'desc';
   const [rows, total] = await Promise.all([
@@ -94,7 +102,7 @@ export async function refundStats(db: Db, now = new Date()) {
 export async function listOrders(db: Db, f: { status?: string; q?: string; page: number; pageSize: number }) {
   const where = {
     ...(f.status ? { status: f.status } : {}),
-    ...(f.q ? { orderNo: { startsWith: f.q } } : {}),
+    ...(f.q ? { orderNo: numberMatch(f.q) } : {}),
   };
   const [rows, total] = await Promise.all([
     db.order.findMany({ where, orderBy: { id: 'desc' }, skip: (f.page - 1) * f.pageSize, take: f.pageSize, include: { ...ORDER_FULL, buyer: true } }),

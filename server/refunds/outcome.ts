@@ -2,6 +2,7 @@
 // one transaction for the refund, its event and the order's refundedFen.
 import type { Db, Tx } from '../db/client.ts';
 import { AppError } from '../http/errors.ts';
+import { MAX_REFUNDS_PER_ORDER } from '../orders/refund-rules.ts';
 import { paidOrderStatus } from '../orders/status.ts';
 import { crashPoint } from '../test-faults.ts';
 import { transition } from './repo.ts';
@@ -90,13 +91,17 @@ async function recordExternal(tx: Tx, r: WechatRefundResult): Promise<ApplyOutco
   if (r.totalFee !== null && r.totalFee !== order.totalFen) {
     return { kind: 'rejected', reason: `total_fee ${r.totalFee} differs from the order's ${order.totalFen}` };
   }
+  if (order.refundedFen + r.refundFee > order.totalFen) {
+    return { kind: 'rejected', reason: `refund_fee ${r.refundFee} is more than the ${order.totalFen - order.refundedFen} not yet refunded` };
+  }
   const now = new Date();
   const refundedFen = order.refundedFen + r.refundFee;
   const { count } = await tx.order.updateMany({
-    where: { id: order.id, refundedFen: order.refundedFen },
+    where: { id: order.id, refundedFen: order.refundedFen, refundCount: order.refundCount },
     data: {
       refundedFen,
-      refundCount: { increment: 1 },
+      // WeChat enforces its own 50; our count must never stop us recording what WeChat did
+      refundCount: Math.min(order.refundCount + 1, MAX_REFUNDS_PER_ORDER),
       // an open refund of ours keeps the order's status; otherwise it follows the money
       status: order.openRefundNo ? order.status : paidOrderStatus(order.totalFen, refundedFen, null),
       updatedAt: now,

@@ -52,21 +52,23 @@ export async function transition<T extends RefundRow>(
 /** Keeps the order's money and status in step with one of its refunds that just moved to `to`. */
 async function applyToOrder(tx: Tx, refund: RefundRow, to: RefundStatus, now: Date): Promise<void> {
   const o = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
-  let { refundedFen, pendingRefundFen, openRefundNo } = o;
+  let { refundedFen, pendingRefundFen, openRefundNo, refundCount } = o;
   const ours = openRefundNo === refund.refundNo;
   if (ours && !isOpen(to)) {
     pendingRefundFen -= refund.amountFen;
     openRefundNo = null;
   }
   if (to === 'REFUNDED') refundedFen += refund.amountFen;
+  // WeChat's 50 counts refunds it received: a request withdrawn before that gives its place back
+  if (to === 'REJECTED' || to === 'CANCELLED') refundCount -= 1;
   const status = ours
     ? paidOrderStatus(o.totalFen, refundedFen, isOpen(to) ? to : null)
     : openRefundNo
       ? o.status // another refund is open: the order keeps showing that one
       : paidOrderStatus(o.totalFen, refundedFen, null);
   const { count } = await tx.order.updateMany({
-    where: { id: o.id, refundedFen: o.refundedFen, pendingRefundFen: o.pendingRefundFen, openRefundNo: o.openRefundNo },
-    data: { refundedFen, pendingRefundFen, openRefundNo, status, updatedAt: now },
+    where: { id: o.id, refundedFen: o.refundedFen, pendingRefundFen: o.pendingRefundFen, openRefundNo: o.openRefundNo, refundCount: o.refundCount },
+    data: { refundedFen, pendingRefundFen, openRefundNo, refundCount, status, updatedAt: now },
   });
   if (count === 0) throw new AppError('INVALID_STATE', `Order ${o.orderNo} was changed meanwhile; try again.`);
 }

@@ -1,8 +1,7 @@
 // The contract's error promises across the API: one JSON shape, no stack traces or secrets, 400 for bad input
 // (never a 500), 413 for big bodies, 429 when a buyer floods; and a graceful stop on SIGTERM.
-import Database from 'better-sqlite3';
+import { withDb } from '../helpers/database.ts';
 import { gzipSync } from 'node:zlib';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxCredentials, type MerchantCredentials } from '../helpers/forge.ts';
 import {
@@ -214,17 +213,12 @@ describe('graceful stop (runs last)', () => {
     const code = await server.stop();
     expect(code).toBe(0);
     expect(server.logs()).toContain('stopped');
-    const db = new Database(path.join(server.dataDir, 'mall.db'), { readonly: true });
-    try {
-      const calls = db
-        .prepare('SELECT c.endpoint, c.resultCode, c.error FROM "WechatCall" c JOIN "Refund" r ON r.id = c.refundId WHERE r.refundNo = ?')
-        .all(refund.refundNo) as Array<{ endpoint: string; resultCode: string | null; error: string | null }>;
+    await withDb(server.env.DATABASE_URL, async (db) => {
+      const calls = await db.wechatCall.findMany({ where: { refund: { refundNo: refund.refundNo } }, select: { endpoint: true, resultCode: true, error: true } });
       expect(calls).toEqual([{ endpoint: '/secapi/pay/refund', resultCode: 'SUCCESS', error: null }]);
-      const r = db.prepare('SELECT status, acceptedAt FROM "Refund" WHERE refundNo = ?').get(refund.refundNo) as { status: string; acceptedAt: string | null };
+      const r = await db.refund.findUniqueOrThrow({ where: { refundNo: refund.refundNo } });
       expect(r.status).toBe('REFUNDING');
       expect(r.acceptedAt).not.toBeNull();
-    } finally {
-      db.close();
-    }
+    });
   });
 });

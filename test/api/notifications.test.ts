@@ -2,8 +2,7 @@
 // changes nothing, duplicates, refunds made on the merchant platform, and notifications about nothing of ours.
 // The sandbox here settles refunds only when told to (a 10-minute settle delay), so the forged
 // notifications are what moves a REFUNDING refund.
-import Database from 'better-sqlite3';
-import path from 'node:path';
+import { withDb } from '../helpers/database.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postNotify, payNotification, refundNotification, sandboxCredentials, WRONG_KEY, type MerchantCredentials } from '../helpers/forge.ts';
 import {
@@ -352,13 +351,8 @@ describe('platform refunds at the edges of our own limits', () => {
     const o = (await asBuyer(base, token)('GET', `/api/mp/orders/${order.orderNo}`)).body;
     expect(o).toMatchObject({ refundedFen: order.totalFen, status: 'REFUNDED' });
     expect(o.refunds).toHaveLength(1);
-    const db = new Database(path.join(server.dataDir, 'mall.db'), { readonly: true, timeout: 10_000 });
-    try {
-      const row = db.prepare('SELECT COUNT(*) AS n FROM "Notification" WHERE body = ?').get(xml) as { n: number };
-      expect(row.n, 'the refused notification was not stored as received').toBe(1);
-    } finally {
-      db.close();
-    }
+    const stored = await withDb(server.env.DATABASE_URL, (db) => db.notification.count({ where: { body: xml } }));
+    expect(stored, 'the refused notification was not stored as received').toBe(1);
   });
 });
 
@@ -367,14 +361,8 @@ describe('every notification is stored as received', () => {
     const { pay } = await unpaidOrder();
     const bodies = [payNotification(m, pay, { signWith: WRONG_KEY }), payNotification(m, pay), '<xml>broken'];
     for (const b of bodies) await postNotify(base, 'pay', b);
-    const db = new Database(path.join(server.dataDir, 'mall.db'), { readonly: true, timeout: 10_000 });
-    try {
-      for (const b of bodies) {
-        const row = db.prepare('SELECT COUNT(*) AS n FROM "Notification" WHERE body = ?').get(b) as { n: number };
-        expect(row.n, b).toBe(1);
-      }
-    } finally {
-      db.close();
-    }
+    await withDb(server.env.DATABASE_URL, async (db) => {
+      for (const b of bodies) expect(await db.notification.count({ where: { body: b } }), b).toBe(1);
+    });
   });
 });

@@ -314,6 +314,8 @@ describe('FAILED and retry', () => {
     expect(again.status).toBe(200);
     expect(again.body.refundNo).toBe(refund.refundNo);
     expect(['APPROVED', 'REFUNDING', 'REFUNDED']).toContain(again.body.status);
+    expect(again.body.actions).toEqual([]);
+    expect(again.body.failCode).toBeNull();
     const done = await waitForRefundStatus(admin, refund.refundNo, 'REFUNDED', ORDER_GAP_S * 1000 + 10_000);
     expect(done.failCode).toBeNull();
     expect(done.events.map((e: any) => [e.from, e.to, e.actor])).toEqual([

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
+import { createDb, type Db } from '../../server/db/client.ts';
 
 export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL?.startsWith('postgres') ? process.env.TEST_DATABASE_URL : undefined;
 export const onPostgres = PG_ADMIN_URL !== undefined;
@@ -21,4 +22,14 @@ export async function freshDatabaseUrl(dataDir: string): Promise<string> {
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/** Reads the server's database directly (either kind) through the app's own Prisma client. */
+export async function withDb<T>(databaseUrl: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = createDb(databaseUrl);
+  try {
+    return await fn(db);
+  } finally {
+    await db.$disconnect();
+  }
 }
