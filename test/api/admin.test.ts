@@ -16,6 +16,7 @@ import {
   type AdminSession,
 } from '../helpers/api.ts';
 import { startServer, TEST_ADMIN, type TestServer } from '../helpers/server.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 let server: TestServer;
 let base: string;
@@ -31,10 +32,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function expectError(r: { status: number; body: any }, status: number, code: string) {
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect(r.body).toEqual({ error: { code, message: expect.any(String) } });
-}
 
 const login = (body: unknown) => http('POST', `${base}/api/admin/login`, { body });
 

@@ -15,6 +15,7 @@ import {
   type AdminSession,
 } from '../helpers/api.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 let server: TestServer;
 let base: string;
@@ -30,11 +31,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function expectError(r: { status: number; body: any }, status: number, code: string) {
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect(r.body).toEqual({ error: { code, message: expect.any(String) } });
-  expect(r.body.error.message.length).toBeGreaterThan(0);
-}
 
 describe('health and description', () => {
   it('GET /healthz answers 200 {"status":"ok"}', async () => {

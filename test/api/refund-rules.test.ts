@@ -15,6 +15,7 @@ import {
   type AdminSession,
 } from '../helpers/api.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 let server: TestServer;
 let base: string;
@@ -32,10 +33,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function expectError(r: { status: number; body: any }, status: number, code: string) {
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect(r.body).toEqual({ error: { code, message: expect.any(String) } });
-}
 
 async function paidOrder() {
   const token = await buyerLogin(base);
