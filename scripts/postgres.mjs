@@ -21,7 +21,13 @@ function uidOf(user) {
   }
 }
 
-export function startThrowawayPostgres({ port = 54329 } = {}) {
+/** A port nothing listens on right now (the kernel's pick), so a second cluster or a stale one can't collide. */
+export function freePort() {
+  const out = execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]);
+  return Number(out.toString().trim());
+}
+
+export function startThrowawayPostgres({ port = freePort() } = {}) {
   const bin = findPostgresBin();
   if (!bin) return null;
   const dir = mkdtempSync(path.join(tmpdir(), 'wxmall-pg-'));

@@ -59,7 +59,7 @@ function vitestPass(label, env) {
 vitestPass('SQLite', {});
 
 // The same suite again on PostgreSQL (a throwaway cluster on loopback), unless this machine has none.
-const pg = process.env.SKIP_POSTGRES === '1' ? null : startThrowawayPostgres({ port: Number(process.env.TEST_PG_PORT ?? 54329) });
+const pg = process.env.SKIP_POSTGRES === '1' ? null : startThrowawayPostgres(process.env.TEST_PG_PORT ? { port: Number(process.env.TEST_PG_PORT) } : {});
 if (pg) {
   try {
     vitestPass('PostgreSQL', { TEST_DATABASE_URL: pg.url });
