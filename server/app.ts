@@ -13,6 +13,7 @@ import { mpRoutes } from './http/mp-routes.ts';
 import { notifyRoutes } from './http/notify-routes.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { Api } from './http/route.ts';
+import { rejectNul } from './http/reject-nul.ts';
 import { requestLog } from './http/request-log.ts';
 
 export interface AppDeps {
@@ -50,7 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   const api = new Api();
   // notifications read their own raw body, before the JSON parser
   app.use(notifyRoutes(api, deps));
-  app.use('/api', express.json({ limit: '32kb' }));
+  app.use('/api', express.json({ limit: '32kb' }), rejectNul);
   app.get('/healthz', async (_req, res) => {
     await deps.db.$queryRawUnsafe('SELECT 1');
     res.json({ status: 'ok' });

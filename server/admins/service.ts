@@ -6,7 +6,10 @@ import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.ts'
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 const FAILURE_WINDOW_MS = 15 * 60_000;
-const MAX_FAILURES_PER_USER = 5;
+// Per account and address: a guesser is stopped after 5; someone who only knows the name can't lock the
+// merchant out from elsewhere. The per-account ceiling still stops a guesser spread over many addresses.
+const MAX_FAILURES_PER_USER_AND_IP = 5;
+const MAX_FAILURES_PER_USER = 50;
 const MAX_FAILURES_PER_IP = 20;
 
 /** Creates the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or sets its password to the configured one. */
@@ -28,15 +31,17 @@ export interface AdminSessionInfo {
 
 /**
  * Checks a login. Failures are counted in the database (so every instance sees them): after 5 for one
- * name, or 20 from one address, in 15 minutes, further attempts get 429 until the window passes.
+ * name from one address, 50 for one name, or 20 from one address, in 15 minutes, further attempts get 429
+ * until the window passes.
  */
 export async function login(db: Db, username: string, password: string, ip: string): Promise<AdminSessionInfo> {
   const since = new Date(Date.now() - FAILURE_WINDOW_MS);
-  const [byUser, byIp] = await Promise.all([
+  const [byUserAndIp, byUser, byIp] = await Promise.all([
+    db.loginFailure.count({ where: { username, ip, at: { gte: since } } }),
     db.loginFailure.count({ where: { username, at: { gte: since } } }),
     db.loginFailure.count({ where: { ip, at: { gte: since } } }),
   ]);
-  if (byUser >= MAX_FAILURES_PER_USER || byIp >= MAX_FAILURES_PER_IP) {
+  if (byUserAndIp >= MAX_FAILURES_PER_USER_AND_IP || byUser >= MAX_FAILURES_PER_USER || byIp >= MAX_FAILURES_PER_IP) {
     throw new AppError('RATE_LIMITED', 'Too many failed logins. Wait 15 minutes, then try again.', {
       'Retry-After': String(FAILURE_WINDOW_MS / 1000),
     });

@@ -44,14 +44,31 @@ export async function migrate(url: string): Promise<string[]> {
 // Interactive transactions may wait for the SQLite write lock or a pool connection under load.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
+const postgresClients = new WeakSet<object>();
+
 export function createDb(url: string): Db {
   if (isPostgres(url)) {
     const adapter = new PrismaPg({ connectionString: url, max: 10 });
     // the cast is the price of one codebase for two providers (tooling.md): the model API is identical
-    return new PgPrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }) as unknown as Db;
+    const db = new PgPrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }) as unknown as Db;
+    postgresClients.add(db);
+    return db;
   }
   if (!isSqlite(url)) unsupported();
   // busy timeout: a second process (a restarted instance, a test) waits for the write lock instead of failing
   const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: 10_000 });
   return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
+}
+
+/**
+ * Runs several reads on one snapshot. Prisma reads a row and its relations in separate statements; under
+ * PostgreSQL's READ COMMITTED a settlement committing in between would show, say, a REFUNDED refund on an
+ * order whose refundedFen is still 0. REPEATABLE READ gives every statement the same snapshot. SQLite's
+ * transactions are serialized already (and its adapter accepts no other isolation level).
+ */
+export function readSnapshot<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  // `Db` is typed as the SQLite client, whose isolation type knows only Serializable; this is the PostgreSQL one
+  type Options = Parameters<Db['$transaction']>[1];
+  const options = postgresClients.has(db) ? ({ isolationLevel: 'RepeatableRead' } as unknown as Options) : undefined;
+  return db.$transaction(async (tx: Tx): Promise<T> => fn(tx), options);
 }

@@ -2,8 +2,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client.ts';
-import { findSession, type AdminPrincipal } from '../admins/service.ts';
-import { findBuyerByToken } from '../buyers/service.ts';
+import type { AdminPrincipal } from '../admins/service.ts';
+import { tokenHash } from '../lib/secrets.ts';
 import { AppError } from './errors.ts';
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
 
@@ -21,12 +21,71 @@ export function bearerToken(req: Request): string | undefined {
   return m?.[1];
 }
 
+/**
+ * A short-lived, bounded, in-memory memo of token lookups, so that a busy buyer or merchant does not cost
+ * a database query per request. Only successful lookups are kept (unknown tokens always ask the database),
+ * never beyond the token's own expiry, and never longer than `ttlMs`: that is how long another instance's
+ * change (a merchant logging out elsewhere) may take to be noticed here. `forget()` takes effect at once.
+ */
+export class LookupCache<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  /** Tokens being revoked: not cached again until a lookup started before the revocation cannot race it. */
+  private readonly barred = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async get(key: string, load: () => Promise<{ value: V; expiresAt: number } | null>): Promise<V | null> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit) {
+      if (hit.until > now) return hit.value;
+      this.entries.delete(key);
+    }
+    const loaded = await load();
+    if (!loaded) return null;
+    const until = Math.min(Date.now() + this.ttlMs, loaded.expiresAt);
+    if (until > Date.now() && !this.isBarred(key)) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!); // the oldest
+      this.entries.set(key, { value: loaded.value, until });
+    }
+    return loaded.value;
+  }
+
+  /** Drops the key now and keeps it out for a while (a lookup already in flight may not put it back). */
+  forget(key: string): void {
+    this.entries.delete(key);
+    this.barred.set(key, Date.now() + this.ttlMs + 60_000);
+  }
+
+  private isBarred(key: string): boolean {
+    if (this.barred.size === 0) return false;
+    const now = Date.now();
+    for (const [k, until] of this.barred) if (until <= now) this.barred.delete(k);
+    return this.barred.has(key);
+  }
+}
+
+/** Buyer tokens live 30 days and are never revoked early: a few seconds of memo changes nothing. */
+export const BUYER_TOKEN_CACHE_MS = 5_000;
+/** Admin sessions end by logout: forgotten at once here, noticed by other instances within this. */
+export const ADMIN_SESSION_CACHE_MS = 2_000;
+
 export function requireBuyer(db: Db): RequestHandler {
+  const cache = new LookupCache<{ id: number }>(BUYER_TOKEN_CACHE_MS);
   return async (req, _res, next) => {
     const token = bearerToken(req);
-    const buyer = token ? await findBuyerByToken(db, token) : null;
+    const buyer = token
+      ? await cache.get(token, async () => {
+          const row = await db.buyerToken.findUnique({ where: { tokenHash: tokenHash(token) }, select: { buyerId: true, expiresAt: true } });
+          if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+          return { value: { id: row.buyerId }, expiresAt: row.expiresAt.getTime() };
+        })
+      : null;
     if (!buyer) throw new AppError('UNAUTHENTICATED', 'Log in again: the token is missing, unknown or expired.');
-    req.buyer = buyer;
+    req.buyer = { id: buyer.id };
     next();
   };
 }
@@ -41,17 +100,31 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A merchant session; changes also need the session's CSRF token in X-CSRF-Token (403 without). */
 export function requireAdmin(db: Db): RequestHandler {
+  const cache = new LookupCache<AdminPrincipal>(ADMIN_SESSION_CACHE_MS);
   return async (req, _res, next) => {
     const token = readCookie(req, SESSION_COOKIE);
-    const admin = token ? await findSession(db, token) : null;
+    const admin = token
+      ? await cache.get(token, async () => {
+          const s = await db.adminSession.findUnique({
+            where: { tokenHash: tokenHash(token) },
+            select: { id: true, csrfToken: true, expiresAt: true, admin: { select: { username: true } } },
+          });
+          if (!s || s.expiresAt.getTime() <= Date.now()) return null;
+          return { value: { sessionId: s.id, username: s.admin.username, csrfToken: s.csrfToken }, expiresAt: s.expiresAt.getTime() };
+        })
+      : null;
     if (!admin) throw new AppError('UNAUTHENTICATED', 'Log in as a merchant first: the session is missing or expired.');
     if (!SAFE_METHODS.has(req.method)) {
       const csrf = req.get('x-csrf-token');
       if (!csrf || !sameSecret(csrf, admin.csrfToken)) {
         throw new AppError('FORBIDDEN', 'X-CSRF-Token is missing or wrong; reload the page and try again.');
       }
+      // this session is about to end: from now on this instance asks the database about it
+      if (req.method === 'POST' && req.path === LOGOUT_PATH) cache.forget(token!);
     }
-    req.admin = admin;
+    req.admin = { sessionId: admin.sessionId, username: admin.username, csrfToken: admin.csrfToken };
     next();
   };
 }
+
+const LOGOUT_PATH = '/api/admin/logout';

@@ -1,5 +1,5 @@
 // Orders: placing them (stock taken by compare-and-set), reading them, closing unpaid ones (stock given back).
-import type { Db } from '../db/client.ts';
+import { readSnapshot, type Db } from '../db/client.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { newOrderNo } from '../lib/ids.ts';
 import { ORDER_FULL, orderView, type OrderView } from './views.ts';
@@ -47,12 +47,12 @@ export async function createOrder(db: Db, buyerId: number, lines: OrderLineInput
 }
 
 export async function listBuyerOrders(db: Db, buyerId: number): Promise<OrderView[]> {
-  const rows = await db.order.findMany({ where: { buyerId }, include: ORDER_FULL, orderBy: { id: 'desc' }, take: 100 });
+  const rows = await readSnapshot(db, (tx) => tx.order.findMany({ where: { buyerId }, include: ORDER_FULL, orderBy: { id: 'desc' }, take: 100 }));
   return rows.map((o) => orderView(o, 'buyer'));
 }
 
 export async function getBuyerOrder(db: Db, buyerId: number, orderNo: string): Promise<OrderView> {
-  const o = await db.order.findUnique({ where: { orderNo }, include: ORDER_FULL });
+  const o = await readSnapshot(db, (tx) => tx.order.findUnique({ where: { orderNo }, include: ORDER_FULL }));
   // another buyer's order is "not found": its existence is not theirs to learn
   if (!o || o.buyerId !== buyerId) throw notFound(`Order ${orderNo}`);
   return orderView(o, 'buyer');

@@ -18,26 +18,32 @@ async function store(
     tx.notification.create({
       data: {
         kind: row.kind,
-        // kept as received; a hostile body that is not UTF-8 is kept as base64 so nothing is lost
-        body: isUtf8(row.body) ? row.body.toString('utf8') : `base64:${row.body.toString('base64')}`,
+        // kept as received; a hostile body that is not UTF-8 text (or holds NUL, which PostgreSQL text
+        // cannot) is kept as base64, so nothing is lost and nothing breaks the insert
+        body: isStorableText(row.body) ? row.body.toString('utf8') : `base64:${row.body.toString('base64')}`,
         decrypted: row.decrypted === undefined ? null : JSON.stringify(row.decrypted),
         outcome: row.outcome,
-        reason: row.reason ?? null,
-        orderNo: row.orderNo ?? null,
-        refundNo: row.refundNo ?? null,
+        reason: clean(row.reason),
+        orderNo: clean(row.orderNo),
+        refundNo: clean(row.refundNo),
         receivedAt: new Date(),
       },
     }),
   );
 }
 
-function isUtf8(buf: Buffer): boolean {
+function isStorableText(buf: Buffer): boolean {
+  if (buf.includes(0)) return false;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(buf);
     return true;
   } catch {
     return false;
   }
+}
+
+function clean(text: string | null | undefined): string | null {
+  return text == null ? null : text.replaceAll('\u0000', '').slice(0, 500);
 }
 
 /**

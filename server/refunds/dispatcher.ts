@@ -1,11 +1,18 @@
 // Background loop: claims APPROVED refunds (and REFUNDING ones whose last send failed in a retryable way)
 // and sends them to /secapi/pay/refund, paced under WXPAY_REFUND_QPS, one order's calls REFUND_ORDER_GAP_S
 // apart. The refund is REFUNDING in the database before WeChat is called; its out_refund_no and fee never change.
+//
+// At the cap (150 calls/s) the database is the busy part, so the loop keeps its writes few: send slots are
+// reserved a few at a time (SharedPacer), each refund is claimed in its own small transaction while the
+// previous one waits for its slot, and what WeChat answered is recorded for several calls in one transaction
+// (RECORD_EVERY_MS). A crash before that record is the "answer lost" case the lease already covers: the
+// refund is sent again with the same out_refund_no and fee, and WeChat answers with the same refund.
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { Pacer } from '../lib/pacer.ts';
 import { SharedPacer } from '../lib/shared-pacer.ts';
-import { recordCall, type PayGateway } from '../payments/gateway.ts';
+import type { PayGateway } from '../payments/gateway.ts';
+import type { RefundOutcome, WxCallRecord } from '../wechatpay/client.ts';
 import { crashPoint } from '../test-faults.ts';
 import { transition } from './repo.ts';
 
@@ -22,6 +29,12 @@ const IDLE_POLL_MS = 1000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 // WeChat allows 6 erroneous calls a second: after an error, slow to this until a call is accepted
 const ERROR_INTERVAL_MS = 200;
+// answers that came back within this long are recorded together, in one transaction
+const RECORD_EVERY_MS = 20;
+// a refund is claimed this long before its send slot (a few claimed-but-unsent refunds at most)
+const CLAIM_AHEAD_MS = 25;
+// at most this many seconds' worth of calls (at the QPS cap) wait for WeChat's answer at once
+const IN_FLIGHT_S = 0.5;
 
 interface Candidate {
   id: number;
@@ -45,6 +58,13 @@ export class RefundDispatcher {
   /** This instance's own brake after WeChat answered with an error (≤ 5 erroneous calls a second). */
   private readonly errorPacer = new Pacer(1000 / ERROR_INTERVAL_MS);
   private erroring = false;
+  /** This instance's own sends in the last second (ring of times): never more than the cap, whatever the timers did. */
+  private readonly sentAt: number[] = [];
+  private readonly windowCap: number;
+  /** Answers waiting to be recorded, and the timer that records them. */
+  private answers: Answer[] = [];
+  private recordTimer: NodeJS.Timeout | null = null;
+  private recording: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -53,6 +73,7 @@ export class RefundDispatcher {
     private readonly log: Logger,
   ) {
     this.pacer = new SharedPacer(db, 'wxpay-refund', cfg.refundQps);
+    this.windowCap = Math.max(1, Math.floor(cfg.refundQps * 0.98));
   }
 
   start(): void {
@@ -74,10 +95,15 @@ export class RefundDispatcher {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Enough in flight to keep the QPS going through WeChat's latency, bounded so a stall can't pile up. */
+  /**
+   * Enough in flight to keep the QPS going through WeChat's latency (IN_FLIGHT_S of calls: its usual
+   * 100–300 ms with room to spare), bounded so a stall can't pile up: when WeChat is slower than that,
+   * sending slows down rather than opening ever more TLS connections to a server that is already behind.
+   */
   private get maxInFlight(): number {
     if (this.erroring) return 1;
-    return Math.max(4, Math.ceil((this.cfg.refundQps * this.cfg.wxpayTimeoutMs) / 1000 / 4));
+    const byTimeout = Math.ceil((this.cfg.refundQps * this.cfg.wxpayTimeoutMs) / 1000 / 4);
+    return Math.max(4, Math.min(byTimeout, Math.ceil(this.cfg.refundQps * IN_FLIGHT_S)));
   }
 
   private async run(): Promise<void> {
@@ -125,7 +151,7 @@ export class RefundDispatcher {
       },
     });
     if (due.length === 0) return false;
-    for (const c of due) {
+    for (const [i, c] of due.entries()) {
       if (!this.running) break;
       const gapEnds = (c.order.lastRefundCallAt?.getTime() ?? 0) + this.cfg.refundOrderGapMs;
       if (gapEnds > Date.now()) {
@@ -134,15 +160,35 @@ export class RefundDispatcher {
       }
       while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
       if (this.erroring) await this.errorPacer.next();
-      await this.pacer.next();
+      // the slot first; the claim starts a little before it, so its transaction is not on the pacing path
+      let slot = await this.pacer.take(this.erroring ? 1 : due.length - i);
+      await this.pacer.until(slot - CLAIM_AHEAD_MS);
       const claimed = await this.claim(c);
-      if (!claimed) continue;
+      if (!claimed) continue; // its slot goes unused
       crashPoint('after-claim');
-      const p = this.send(c).catch((err) => this.log.error({ err, refundNo: c.refundNo }, 'refund send failed'));
+      if (!this.pacer.usable(slot)) slot = await this.pacer.take(1);
+      // due now: sent from here; otherwise it waits for its slot while the next one is claimed
+      const p = (slot <= Date.now() ? this.dispatch(c) : this.pacer.until(slot).then(() => this.dispatch(c))).catch((err) =>
+        this.log.error({ err, refundNo: c.refundNo }, 'refund send failed'),
+      );
       const tracked = p.finally(() => this.inFlight.delete(tracked));
       this.inFlight.add(tracked);
     }
     return true;
+  }
+
+  /**
+   * Sends now if this instance sent fewer than the cap in the last second (whatever the timers did), else
+   * as soon as that is true again. The send starts synchronously when it can.
+   */
+  private dispatch(c: Candidate): Promise<void> {
+    const now = Date.now();
+    while (this.sentAt.length > 0 && this.sentAt[0] <= now - 1000) this.sentAt.shift();
+    if (this.sentAt.length < this.windowCap) {
+      this.sentAt.push(now);
+      return this.send(c);
+    }
+    return new Promise((r) => setTimeout(r, this.sentAt[0] + 1000 - now + 1)).then(() => this.dispatch(c));
   }
 
   private async postpone(c: Candidate, until: Date): Promise<void> {
@@ -198,39 +244,18 @@ export class RefundDispatcher {
       notifyUrl: this.gw.notifyUrl('refund'),
     });
     crashPoint('after-call');
-    await recordCall(this.db, call, { refundId: c.id, orderNo: c.order.orderNo });
-    const now = Date.now();
-    if (outcome.kind === 'accepted') {
-      this.setErroring(false);
-      // accepted is not refunded: the notification or a query after REFUND_QUERY_AFTER_S settles it
-      await this.db.$transaction((tx) =>
-        tx.refund.updateMany({
-          where: { id: c.id, status: 'REFUNDING', acceptedAt: null },
-          data: {
-            acceptedAt: new Date(now),
-            wxRefundId: outcome.refundId,
-            lastErrorCode: null,
-            nextAttemptAt: new Date(now + this.cfg.refundQueryAfterMs),
-          },
-        }),
-      );
-      return;
-    }
-    this.setErroring(true);
+    this.setErroring(outcome.kind !== 'accepted');
+    let retryInMs = 0;
     if (outcome.kind === 'retryable') {
       const attempts = c.attempts + 1;
       const backoff = Math.min(MAX_BACKOFF_MS, this.cfg.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
       // INVALID_REQ_TOO_MUCH asks for at least a minute
-      const wait = outcome.code === 'INVALID_REQ_TOO_MUCH' ? Math.max(backoff, 60_000) : backoff;
-      this.log.warn({ refundNo: c.refundNo, code: outcome.code, attempts, retryInMs: wait }, 'refund call will be retried');
-      await this.db.$transaction((tx) =>
-        tx.refund.updateMany({
-          where: { id: c.id, status: 'REFUNDING', acceptedAt: null },
-          data: { nextAttemptAt: new Date(now + wait), lastErrorCode: outcome.code },
-        }),
-      );
-      return;
+      retryInMs = outcome.code === 'INVALID_REQ_TOO_MUCH' ? Math.max(backoff, 60_000) : backoff;
+      this.log.warn({ refundNo: c.refundNo, code: outcome.code, attempts, retryInMs }, 'refund call will be retried');
     }
+    // the call as evidence, and for an accepted or retryable answer what it means for the refund
+    await this.record({ c, call, outcome, at: Date.now(), retryInMs });
+    if (outcome.kind !== 'final') return;
     this.log.warn({ refundNo: c.refundNo, code: outcome.code }, 'refund refused by WeChat Pay');
     await this.db.$transaction(async (tx) => {
       const fresh = await tx.refund.findUniqueOrThrow({ where: { id: c.id } });
@@ -245,6 +270,80 @@ export class RefundDispatcher {
   private setErroring(on: boolean): void {
     this.erroring = on;
   }
+
+  /** Resolves once the answer is in the database (with the others that came back within RECORD_EVERY_MS). */
+  private record(a: Omit<Answer, 'done'>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.answers.push({ ...a, done: { resolve, reject } });
+      this.recordTimer ??= setTimeout(() => {
+        this.recordTimer = null;
+        const batch = this.answers;
+        this.answers = [];
+        // one recording at a time, in order
+        this.recording = this.recording.then(() => this.recordBatch(batch));
+      }, RECORD_EVERY_MS);
+    });
+  }
+
+  private async recordBatch(batch: Answer[]): Promise<void> {
+    try {
+      await this.db.$transaction(async (tx) => {
+        await tx.wechatCall.createMany({ data: batch.map((a) => callRow(a.call, a.c)) });
+        for (const { c, outcome, at, retryInMs } of batch) {
+          if (outcome.kind === 'accepted') {
+            // accepted is not refunded: the notification or a query after REFUND_QUERY_AFTER_S settles it
+            await tx.refund.updateMany({
+              where: { id: c.id, status: 'REFUNDING', acceptedAt: null },
+              data: {
+                acceptedAt: new Date(at),
+                wxRefundId: outcome.refundId,
+                lastErrorCode: null,
+                nextAttemptAt: new Date(at + this.cfg.refundQueryAfterMs),
+              },
+            });
+          } else if (outcome.kind === 'retryable') {
+            await tx.refund.updateMany({
+              where: { id: c.id, status: 'REFUNDING', acceptedAt: null },
+              data: { nextAttemptAt: new Date(at + retryInMs), lastErrorCode: outcome.code },
+            });
+          }
+        }
+      });
+      for (const a of batch) a.done.resolve();
+    } catch (err) {
+      for (const a of batch) a.done.reject(err);
+    }
+  }
+}
+
+interface Answer {
+  c: Candidate;
+  call: WxCallRecord;
+  outcome: RefundOutcome;
+  /** When the answer came back (epoch ms). */
+  at: number;
+  /** For a retryable answer: the back-off before the next send. */
+  retryInMs: number;
+  done: { resolve: () => void; reject: (err: unknown) => void };
+}
+
+/** The WechatCall row of one refund call, as payments/gateway.ts recordCall() writes it. */
+function callRow(call: WxCallRecord, c: Candidate) {
+  return {
+    refundId: c.id,
+    orderNo: c.order.orderNo,
+    endpoint: call.endpoint,
+    request: JSON.stringify(call.request),
+    response: call.response ? JSON.stringify(call.response) : null,
+    httpStatus: call.httpStatus,
+    returnCode: call.returnCode,
+    resultCode: call.resultCode,
+    errCode: call.errCode,
+    errCodeDes: call.errCodeDes,
+    error: call.error,
+    durationMs: Math.round(call.durationMs),
+    at: new Date(),
+  };
 }
 
 class LostClaim extends Error {}

@@ -91,6 +91,7 @@ async function recordExternal(tx: Tx, r: WechatRefundResult): Promise<ApplyOutco
   if (r.totalFee !== null && r.totalFee !== order.totalFen) {
     return { kind: 'rejected', reason: `total_fee ${r.totalFee} differs from the order's ${order.totalFen}` };
   }
+  if (r.refundFee < 1) return { kind: 'rejected', reason: 'refund_fee must be at least 1 fen' };
   if (order.refundedFen + r.refundFee > order.totalFen) {
     return { kind: 'rejected', reason: `refund_fee ${r.refundFee} is more than the ${order.totalFen - order.refundedFen} not yet refunded` };
   }

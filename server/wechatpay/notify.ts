@@ -45,6 +45,20 @@ function fen(fields: Record<string, string>, name: string): number {
   return Number(value);
 }
 
+/** An amount that must be at least 1 fen: a refund or an order of 0 is not something WeChat reports. */
+function positiveFen(fields: Record<string, string>, name: string): number {
+  const value = fen(fields, name);
+  if (value < 1) throw new Reject(`${name} must be at least 1 fen`);
+  return value;
+}
+
+/** A merchant number in WeChat's alphabet (wechatpay.md §2.1, §3.1). */
+function merchantNo(fields: Record<string, string>, name: string, max: number): string {
+  const value = required(fields, name);
+  if (value.length > max || !/^[0-9A-Za-z_\-|*@]+$/.test(value)) throw new Reject(`${name} is not a valid merchant number`);
+  return value;
+}
+
 function optionalFen(fields: Record<string, string>, name: string): number | null {
   return fields[name] === undefined || fields[name] === '' ? null : fen(fields, name);
 }
@@ -127,12 +141,12 @@ export function parseRefundNotify(body: string | Buffer, cfg: RefundNotifyConfig
     const refundStatus = required(f, 'refund_status');
     if (!REFUND_NOTIFY_STATUSES.includes(refundStatus)) throw new Reject(`refund_status ${refundStatus} is unknown`);
     const info: RefundNotifyInfo = {
-      outRefundNo: required(f, 'out_refund_no'),
-      outTradeNo: required(f, 'out_trade_no'),
+      outRefundNo: merchantNo(f, 'out_refund_no', 64),
+      outTradeNo: merchantNo(f, 'out_trade_no', 32),
       refundId: required(f, 'refund_id'),
       transactionId: required(f, 'transaction_id'),
-      totalFee: fen(f, 'total_fee'),
-      refundFee: fen(f, 'refund_fee'),
+      totalFee: positiveFen(f, 'total_fee'),
+      refundFee: positiveFen(f, 'refund_fee'),
       settlementRefundFee: optionalFen(f, 'settlement_refund_fee'),
       refundStatus: refundStatus as RefundNotifyInfo['refundStatus'],
       successTime: f.success_time || null,

@@ -22,7 +22,12 @@ const PARSER_OPTIONS = {
  * One linear pass before the real parser: no DOCTYPE/ENTITY or other `<!` declarations, no element
  * deeper than root > field, nothing after the root. WeChat never sends more, so anything more is hostile.
  */
+// fast-xml-parser renames these (`toString` → `__toString`) to protect objects: refuse them rather than
+// let a field change its name silently. WeChat uses none of them.
+const RESERVED_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
 function assertFlat(text: string): void {
+  if (text.includes('\u0000')) throw new XmlError('NUL characters are not allowed in XML');
   let depth = 0;
   let roots = 0;
   let i = 0;
@@ -54,6 +59,8 @@ function assertFlat(text: string): void {
       depth -= 1;
       if (depth < 0) throw new XmlError('unbalanced closing tag');
     } else {
+      const name = /^[^\s/>]+/.exec(text.slice(lt + 1, gt))?.[0] ?? '';
+      if (RESERVED_NAMES.has(name)) throw new XmlError(`field name ${name} is not accepted`);
       if (depth === 0 && ++roots > 1) throw new XmlError('more than one root element');
       if (text[gt - 1] !== '/') depth += 1;
       if (depth > 2) throw new XmlError('nested elements are not accepted');
@@ -128,7 +135,7 @@ export function toXml(params: Record<string, string | number | undefined | null>
   let out = `<${root}>`;
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null) continue;
-    if (!FIELD_NAME.test(k)) throw new XmlError(`invalid field name ${JSON.stringify(k)}`);
+    if (!FIELD_NAME.test(k) || RESERVED_NAMES.has(k)) throw new XmlError(`invalid field name ${JSON.stringify(k)}`);
     const s = String(v);
     out += /^\d+$/.test(s) ? `<${k}>${s}</${k}>` : `<${k}>${cdata(s)}</${k}>`;
   }

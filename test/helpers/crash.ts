@@ -104,6 +104,10 @@ export interface CrashResult {
   orderNos: string[];
   refundNos: string[];
   firstLogs: string;
+  /** When the second server was started (ms since the epoch, this machine's clock as the sandbox's). */
+  restartedAt: number;
+  /** What the crash left in the database (read while the server was down). */
+  down: DownRefund[];
 }
 
 /**
@@ -113,8 +117,20 @@ export interface CrashResult {
  * invariants hold: one out_refund_no per refund at WeChat with one fee, refunded ≤ paid, no event twice.
  */
 export async function runRefundCrash(s: CrashScenario): Promise<CrashResult> {
+  const started: TestServer[] = [];
+  try {
+    return await crashScenario(s, started);
+  } catch (err) {
+    // a failed scenario leaves no server behind (the result's server is stopped by the test otherwise)
+    await Promise.allSettled(started.map((x) => x.kill()));
+    throw err;
+  }
+}
+
+async function crashScenario(s: CrashScenario, started: TestServer[]): Promise<CrashResult> {
   const env = { WXPAY_TIMEOUT_MS: '1000', PORT: String(await freePort()), ...s.env };
   const first = await startServer({ env: s.point ? { ...env, WXMALL_TEST_FAULTS: s.point } : env });
+  started.push(first);
   const base = first.baseUrl;
   const token = await buyerLogin(base);
   const orders: Array<{ orderNo: string; totalFen: number }> = [];
@@ -140,9 +156,12 @@ export async function runRefundCrash(s: CrashScenario): Promise<CrashResult> {
   }
   await approvals;
   const firstLogs = first.logs();
-  if (s.whileDown) await s.whileDown(await readRefundsDirect(first.env.DATABASE_URL, refundNos));
+  const down = await readRefundsDirect(first.env.DATABASE_URL, refundNos);
+  await s.whileDown?.(down);
 
+  const restartedAt = Date.now();
   const server = await startServer({ dataDir: first.dataDir, env });
+  started.push(server);
   const admin = await adminSession(server.baseUrl);
   await s.afterRestart?.(server, admin, refundNos);
   // an approval the crash cut off never committed: the merchant clicks again
@@ -175,5 +194,5 @@ export async function runRefundCrash(s: CrashScenario): Promise<CrashResult> {
   const { problems } = await allProblems(server, admin, orderNos);
   expect(problems).toEqual([]);
   expect(server.logs()).not.toMatch(/"level":50/); // nothing logged as an error after the restart
-  return { server, admin, orderNos, refundNos, firstLogs };
+  return { server, admin, orderNos, refundNos, firstLogs, restartedAt, down };
 }
