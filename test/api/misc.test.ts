@@ -217,7 +217,8 @@ describe('graceful stop (runs last)', () => {
       const calls = await db.wechatCall.findMany({ where: { refund: { refundNo: refund.refundNo } }, select: { endpoint: true, resultCode: true, error: true } });
       expect(calls).toEqual([{ endpoint: '/secapi/pay/refund', resultCode: 'SUCCESS', error: null }]);
       const r = await db.refund.findUniqueOrThrow({ where: { refundNo: refund.refundNo } });
-      expect(r.status).toBe('REFUNDING');
+      // accepted by WeChat and recorded; its notification may even have landed before the process exited
+      expect(['REFUNDING', 'REFUNDED']).toContain(r.status);
       expect(r.acceptedAt).not.toBeNull();
     });
   });
