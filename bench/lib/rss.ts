@@ -28,3 +28,15 @@ export class RssSampler {
     return this.maxMb;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in seconds (from /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11] = utime, fields[12] = stime (the 14th and 15th of the whole line), in clock ticks
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}

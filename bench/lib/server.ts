@@ -83,7 +83,7 @@ function spawnUntil(args: string[], env: Record<string, string>, ready: (line: s
 
 /** The wx-mall server. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…'] for profiling. */
 export function startMall(env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
-  return spawnUntil([...nodeArgs, '--import', 'tsx', path.join(ROOT, 'server', 'main.ts')], env, (line) => {
+  return spawnUntil(['--import', 'tsx', ...nodeArgs, path.join(ROOT, 'server', 'main.ts')], env, (line) => {
     if (!line.startsWith('{')) return null;
     try {
       const j = JSON.parse(line) as { msg?: string; url?: string; sandboxUrl?: string };
@@ -92,6 +92,23 @@ export function startMall(env: Record<string, string>, nodeArgs: string[] = []):
       return null;
     }
   }, 'wx-mall server');
+}
+
+/**
+ * The WeChat Pay sandbox as its own process (`tsx server/sandbox/main.ts`, the server's SANDBOX_URL mode):
+ * WeChat's side of the work (its TLS, signatures, bookkeeping, notifications) is then not counted in the
+ * server's CPU and memory, as with the real WeChat Pay. Its materials are in `${dataDir}/sandbox`.
+ */
+export function startSandboxProcess(dataDir: string, extra: Record<string, string> = {}): Promise<Child> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SANDBOX_DATA_DIR: dataDir, SANDBOX_PORT: '0', ...extra };
+  return spawnUntil(['--import', 'tsx', path.join(ROOT, 'server', 'sandbox', 'main.ts')], env, (line) => {
+    try {
+      const j = JSON.parse(line) as { sandboxUrl?: string };
+      return j.sandboxUrl ? { url: j.sandboxUrl, sandboxUrl: j.sandboxUrl } : null;
+    } catch {
+      return null;
+    }
+  }, 'sandbox');
 }
 
 /** The bare Express 5 hello server (bench/hello-server.ts). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { buyerLogin, placePaidOrder, requestRefund } from '../../test/helpers/api.ts';
-import { serverEnv, startMall } from './server.ts';
+import { serverEnv, startMall, startSandboxProcess, type Child } from './server.ts';
 
 export interface Credentials {
   appid: string;
@@ -24,22 +24,49 @@ export interface World {
   credentials: Credentials;
   /** How the adapter stores a DateTime: checked against the template rows. */
   iso(d: Date | number): string;
-  env(extra?: Record<string, string>): Record<string, string>;
+  /** Starts the sandbox process, then the server on this data folder; `stop()` stops both. */
+  start(opts?: { env?: Record<string, string>; sandboxEnv?: Record<string, string>; nodeArgs?: string[] }): Promise<Running>;
   remove(): void;
+}
+
+export interface Running {
+  server: Child;
+  sandbox: Child;
+  sandboxUrl: string;
+  stop(): Promise<void>;
+}
+
+async function startBoth(dataDir: string, opts: { env?: Record<string, string>; sandboxEnv?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Running> {
+  const sandbox = await startSandboxProcess(dataDir, opts.sandboxEnv);
+  try {
+    const server = await startMall(serverEnv(dataDir, { SANDBOX_URL: sandbox.url, SANDBOX_DATA_DIR: dataDir, ...opts.env }), opts.nodeArgs);
+    return {
+      server,
+      sandbox,
+      sandboxUrl: sandbox.url,
+      stop: async () => {
+        await server.stop();
+        await sandbox.stop();
+      },
+    };
+  } catch (err) {
+    await sandbox.stop();
+    throw err;
+  }
 }
 
 const ISO_AS_STORED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/;
 
 export async function prepareWorld(name: string): Promise<World> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `wxmall-bench-${name}-`));
-  const env = serverEnv(dataDir);
-  const server = await startMall(env);
+  const running = await startBoth(dataDir);
   try {
-    const token = await buyerLogin(server.url, 'bench-template');
-    const order = await placePaidOrder(server.url, token);
-    await requestRefund(server.url, token, order.orderNo, 1);
+    const url = running.server.url;
+    const token = await buyerLogin(url, 'bench-template');
+    const order = await placePaidOrder(url, token);
+    await requestRefund(url, token, order.orderNo, 1);
   } finally {
-    await server.stop();
+    await running.stop();
   }
   const mallDbPath = path.join(dataDir, 'mall.db');
   const db = new Database(mallDbPath);
@@ -57,8 +84,10 @@ export async function prepareWorld(name: string): Promise<World> {
     sandboxDbPath: path.join(dataDir, 'sandbox', 'sandbox.db'),
     credentials,
     iso: (d) => new Date(d).toISOString().replace('Z', '+00:00'),
-    env: (extra = {}) => ({ ...env, ...extra }),
-    remove: () => rmSync(dataDir, { recursive: true, force: true }),
+    start: (opts) => startBoth(dataDir, opts),
+    remove: () => {
+      if (!process.env.BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -223,4 +252,82 @@ export class Seeder {
       return out;
     })();
   }
+}
+
+export interface QueueShape {
+  refunds: number;
+  /** status → share of the refunds */
+  mix: Record<string, number>;
+  days: number;
+}
+
+export interface QueueSample {
+  refundNo: string;
+  orderNo: string;
+  status: string;
+  createdAt: number;
+}
+
+const ORDER_OF: Record<string, { order: string; open: boolean; refunded: boolean }> = {
+  REQUESTED: { order: 'REFUND_REQUESTED', open: true, refunded: false },
+  APPROVED: { order: 'REFUND_APPROVED', open: true, refunded: false },
+  REFUNDING: { order: 'REFUNDING', open: true, refunded: false },
+  FAILED: { order: 'REFUND_FAILED', open: true, refunded: false },
+  REFUNDED: { order: 'REFUNDED', open: false, refunded: true },
+  REJECTED: { order: 'PAID', open: false, refunded: false },
+  CANCELLED: { order: 'PAID', open: false, refunded: false },
+};
+
+/**
+ * A merchant's history for the queue benchmark: `refunds` refunds, one per order, created evenly over the
+ * last `days` days (oldest first, as time would have written them), statuses in the given mix. Orders and
+ * refunds only: no event rows or order lines, which the queue does not read. Returns a sample per 1,000.
+ */
+export function seedQueue(world: World, shape: QueueShape, onProgress?: (done: number) => void): QueueSample[] {
+  const db = new Database(world.mallDbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -200000');
+  const buyerId = (db.prepare('SELECT id FROM "Buyer" LIMIT 1').get() as { id: number }).id;
+  const insOrder = db.prepare(
+    `INSERT INTO "Order" (orderNo, buyerId, status, totalFen, refundedFen, pendingRefundFen, openRefundNo, refundCount, transactionId, paidAt, createdAt, updatedAt)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+  );
+  const insRefund = db.prepare(
+    `INSERT INTO "Refund" (refundNo, orderId, status, amountFen, reason, source, attempts, queries, acceptedAt, refundedAt, createdAt, updatedAt)
+     VALUES (?, ?, ?, ?, '不想要了', 'BUYER', 0, 0, ?, ?, ?, ?)`,
+  );
+  // a deterministic shuffle of statuses: the same data every run
+  const statuses: string[] = [];
+  for (const [s, share] of Object.entries(shape.mix)) for (let i = 0; i < Math.round(share * 1000); i++) statuses.push(s);
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const end = Date.now() - 60_000;
+  const start = end - shape.days * 24 * 3600_000;
+  const step = (end - start) / shape.refunds;
+  const samples: QueueSample[] = [];
+  const CHUNK = 50_000;
+  for (let from = 0; from < shape.refunds; from += CHUNK) {
+    db.transaction(() => {
+      for (let i = from; i < Math.min(shape.refunds, from + CHUNK); i++) {
+        const created = Math.floor(start + i * step);
+        const paid = created - Math.floor(rand() * 3 * 24 * 3600_000);
+        const status = statuses[Math.floor(rand() * statuses.length)];
+        const o = ORDER_OF[status];
+        const total = 100 + Math.floor(rand() * 50_000);
+        const orderNo = businessNo('M', paid - 60_000, 1_000_000_000 + i);
+        const refundNo = businessNo('R', created, 1_000_000_000 + i);
+        const iso = world.iso(created);
+        const orderId = Number(
+          insOrder.run(orderNo, buyerId, o.order, total, o.refunded ? total : 0, o.open ? total : 0, o.open ? refundNo : null, `4200${String(i).padStart(24, '0')}`, world.iso(paid), world.iso(paid - 60_000), iso).lastInsertRowid,
+        );
+        insRefund.run(refundNo, orderId, status, total, status === 'REFUNDING' || status === 'REFUNDED' ? iso : null, o.refunded ? iso : null, iso, iso);
+        if (i % 1000 === 0) samples.push({ refundNo, orderNo, status, createdAt: created });
+      }
+    })();
+    onProgress?.(Math.min(shape.refunds, from + CHUNK));
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return samples;
 }

@@ -7,11 +7,11 @@ import type { Db } from '../db/client.ts';
 /** How far ahead one reservation may reach: slots an instance holds but does not use are lost, not moved. */
 const BLOCK_MS = 50;
 /**
- * A reserved slot may be used this many intervals late (the event loop was busy); later than that it is
- * dropped unused, so late sends never bunch up with the slots after them: with the 2 % headroom, a slot
- * used up to two intervals late still leaves every one-second window within the cap.
+ * A reserved slot may be used up to one interval late (the event loop was busy); later than that it is
+ * dropped unused, so late sends never bunch up with the slots after them: with the 2 % headroom, slots
+ * used up to one interval late still leave every one-second window within the cap.
  */
-const LATE_SLOTS = 2;
+const LATE_SLOTS = 1;
 
 export class SharedPacer {
   readonly intervalMs: number;

@@ -34,7 +34,7 @@ const RECORD_EVERY_MS = 20;
 // a refund is claimed this long before its send slot (a few claimed-but-unsent refunds at most)
 const CLAIM_AHEAD_MS = 25;
 // at most this many seconds' worth of calls (at the QPS cap) wait for WeChat's answer at once
-const IN_FLIGHT_S = 0.5;
+const IN_FLIGHT_S = 1;
 
 interface Candidate {
   id: number;
@@ -168,13 +168,22 @@ export class RefundDispatcher {
       crashPoint('after-claim');
       if (!this.pacer.usable(slot)) slot = await this.pacer.take(1);
       // due now: sent from here; otherwise it waits for its slot while the next one is claimed
-      const p = (slot <= Date.now() ? this.dispatch(c) : this.pacer.until(slot).then(() => this.dispatch(c))).catch((err) =>
+      const p = (slot <= Date.now() ? this.dispatch(c) : this.sendAtSlot(c, slot)).catch((err) =>
         this.log.error({ err, refundNo: c.refundNo }, 'refund send failed'),
       );
       const tracked = p.finally(() => this.inFlight.delete(tracked));
       this.inFlight.add(tracked);
     }
     return true;
+  }
+
+  /** Waits for the slot; a timer that fired too late (a busy event loop) waits for a fresh slot instead. */
+  private async sendAtSlot(c: Candidate, slot: number): Promise<void> {
+    for (;;) {
+      await this.pacer.until(slot);
+      if (this.pacer.usable(slot)) return this.dispatch(c);
+      slot = await this.pacer.take(1);
+    }
   }
 
   /**
