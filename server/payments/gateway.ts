@@ -14,29 +14,30 @@ export interface PayGateway {
   sandboxPay?: (outTradeNo: string) => Promise<{ delivered: boolean }>;
 }
 
-/** Keeps every WeChat call as evidence for the merchant: what was asked and what came back, never the key. */
+/** The WechatCall row of one call: what was asked and what came back, never the key. */
+export function callRow(call: WxCallRecord, refs: { refundId?: number | null; orderNo?: string | null }) {
+  return {
+    refundId: refs.refundId ?? null,
+    orderNo: refs.orderNo ?? null,
+    endpoint: call.endpoint,
+    request: JSON.stringify(call.request),
+    response: call.response ? JSON.stringify(call.response) : null,
+    httpStatus: call.httpStatus,
+    returnCode: call.returnCode,
+    resultCode: call.resultCode,
+    errCode: call.errCode,
+    errCodeDes: call.errCodeDes,
+    error: call.error,
+    durationMs: Math.round(call.durationMs),
+    at: new Date(),
+  };
+}
+
+/** Keeps every WeChat call as evidence for the merchant. */
 export async function recordCall(
   db: Db,
   call: WxCallRecord,
   refs: { refundId?: number | null; orderNo?: string | null },
 ): Promise<void> {
-  await db.$transaction((tx) =>
-    tx.wechatCall.create({
-      data: {
-        refundId: refs.refundId ?? null,
-        orderNo: refs.orderNo ?? null,
-        endpoint: call.endpoint,
-        request: JSON.stringify(call.request),
-        response: call.response ? JSON.stringify(call.response) : null,
-        httpStatus: call.httpStatus,
-        returnCode: call.returnCode,
-        resultCode: call.resultCode,
-        errCode: call.errCode,
-        errCodeDes: call.errCodeDes,
-        error: call.error,
-        durationMs: Math.round(call.durationMs),
-        at: new Date(),
-      },
-    }),
-  );
+  await db.$transaction((tx) => tx.wechatCall.create({ data: callRow(call, refs) }));
 }

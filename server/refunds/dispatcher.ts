@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { Pacer } from '../lib/pacer.ts';
 import { SharedPacer } from '../lib/shared-pacer.ts';
-import type { PayGateway } from '../payments/gateway.ts';
+import { callRow, type PayGateway } from '../payments/gateway.ts';
 import type { RefundOutcome, WxCallRecord } from '../wechatpay/client.ts';
 import { crashPoint } from '../test-faults.ts';
 import { transition } from './repo.ts';
@@ -297,7 +297,7 @@ export class RefundDispatcher {
   private async recordBatch(batch: Answer[]): Promise<void> {
     try {
       await this.db.$transaction(async (tx) => {
-        await tx.wechatCall.createMany({ data: batch.map((a) => callRow(a.call, a.c)) });
+        await tx.wechatCall.createMany({ data: batch.map((a) => callRow(a.call, { refundId: a.c.id, orderNo: a.c.order.orderNo })) });
         for (const { c, outcome, at, retryInMs } of batch) {
           if (outcome.kind === 'accepted') {
             // accepted is not refunded: the notification or a query after REFUND_QUERY_AFTER_S settles it
@@ -334,25 +334,6 @@ interface Answer {
   /** For a retryable answer: the back-off before the next send. */
   retryInMs: number;
   done: { resolve: () => void; reject: (err: unknown) => void };
-}
-
-/** The WechatCall row of one refund call, as payments/gateway.ts recordCall() writes it. */
-function callRow(call: WxCallRecord, c: Candidate) {
-  return {
-    refundId: c.id,
-    orderNo: c.order.orderNo,
-    endpoint: call.endpoint,
-    request: JSON.stringify(call.request),
-    response: call.response ? JSON.stringify(call.response) : null,
-    httpStatus: call.httpStatus,
-    returnCode: call.returnCode,
-    resultCode: call.resultCode,
-    errCode: call.errCode,
-    errCodeDes: call.errCodeDes,
-    error: call.error,
-    durationMs: Math.round(call.durationMs),
-    at: new Date(),
-  };
 }
 
 class LostClaim extends Error {}

@@ -217,9 +217,10 @@ describe('graceful stop (runs last)', () => {
       const calls = await db.wechatCall.findMany({ where: { refund: { refundNo: refund.refundNo } }, select: { endpoint: true, resultCode: true, error: true } });
       expect(calls).toEqual([{ endpoint: '/secapi/pay/refund', resultCode: 'SUCCESS', error: null }]);
       const r = await db.refund.findUniqueOrThrow({ where: { refundNo: refund.refundNo } });
-      // accepted by WeChat and recorded; its notification may even have landed before the process exited
+      // accepted by WeChat and recorded — unless its notification (sent while the slow answer was still on
+      // its way) settled it first, which leaves nothing for the late answer to add
       expect(['REFUNDING', 'REFUNDED']).toContain(r.status);
-      expect(r.acceptedAt).not.toBeNull();
+      if (r.status === 'REFUNDING') expect(r.acceptedAt).not.toBeNull();
     });
   });
 });
