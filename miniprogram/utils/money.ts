@@ -19,7 +19,8 @@ export function yuanToFen(input: string): number | null {
   const wholeDigits = whole.replace(/^0+(?=\d)/, '');
   if (wholeDigits.length > MAX_YUAN_DIGITS) return null;
   const fenDigits = (decimals + '00').slice(0, 2);
-  return Number(wholeDigits || '0') * 100 + Number(fenDigits);
+  // yuan digits followed by exactly two fen digits *are* the fen amount: '19' + '99' → 1999, '0' + '10' → 10
+  return Number((wholeDigits || '0') + fenDigits);
 }
 
 /** 1999 → '19.99', 10 → '0.10', 500 → '5.00'. Integer arithmetic only. */
