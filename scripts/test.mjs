@@ -1,5 +1,6 @@
-// `npm test`: type checks (server, admin web, mini-program), then every vitest project. Browser tests need
-// Chromium: without it they are skipped with a clear message, unless REQUIRE_BROWSER=1 (CI) makes that a failure.
+// `npm test`: type checks (server, admin web, mini-program) and server/'s folder import cycles, then every vitest
+// project. Browser tests need Chromium: without it they are skipped with a clear message, unless REQUIRE_BROWSER=1
+// (CI) makes that a failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,7 @@ if (extra.length === 0) {
   if (existsSync(path.join(root, 'test', 'miniprogram', 'tsconfig.json'))) {
     step('type check: mini-program tests', bin('tsc'), ['--noEmit', '-p', 'test/miniprogram/tsconfig.json']);
   }
+  step('no folder-level import cycle in server/', process.execPath, [path.join(root, 'scripts', 'check-import-cycles.mjs')]);
 }
 if (!haveBrowser) {
   console.log(`\n⚠ SKIPPED: browser tests (test/e2e/admin-*): no Chromium at ${chromium}. CI installs it and sets REQUIRE_BROWSER=1.`);

@@ -6,8 +6,9 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
-import type { PayGateway } from './payments/gateway.ts';
+import type { PayGateway } from './gateway/gateway.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { requireAdmin, requireBuyer } from './http/auth.ts';
 import { apiNotFound, errorHandler } from './http/error-handler.ts';
 import { mpRoutes } from './http/mp-routes.ts';
 import { notifyRoutes } from './http/notify-routes.ts';
@@ -48,7 +49,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(requestLog(deps.log));
 
-  const api = new Api();
+  // each route's declared auth picks its guard here (route.ts); 'wechat' routes verify WeChat's signature themselves
+  const api = new Api({ buyer: requireBuyer(deps.db), admin: requireAdmin(deps.db) });
   // notifications read their own raw body, before the JSON parser
   app.use(notifyRoutes(api, deps));
   app.use('/api', express.json({ limit: '32kb' }), rejectNul);

@@ -7,8 +7,8 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type WxPayCredentials } from './config.ts';
 import { createDb, migrate } from './db/client.ts';
 import { createLogger } from './logger.ts';
-import { UnpaidOrderCloser } from './orders/closer.ts';
-import type { PayGateway } from './payments/gateway.ts';
+import { UnpaidOrderCloser } from './payments/unpaid-closer.ts';
+import type { PayGateway } from './gateway/gateway.ts';
 import { sandboxCashier } from './payments/sandbox-cashier.ts';
 import { seedDemoProducts } from './products/service.ts';
 import { RefundDispatcher } from './refunds/dispatcher.ts';
@@ -19,7 +19,7 @@ import { armTestFaults, crashPoint } from './test-faults.ts';
 import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
 import { loadMerchantCert } from './wechatpay/cert.ts';
 import { createWxPayClient } from './wechatpay/client.ts';
-import { AppError } from './http/errors.ts';
+import { DomainError } from './errors.ts';
 
 const SANDBOX_ADMIN = { username: 'admin', password: 'wxmall-demo' }; // printed at start: a demo, not a secret
 
@@ -105,10 +105,10 @@ async function main(): Promise<void> {
         return (await code2Session(code)).openid;
       } catch (err) {
         if (!(err instanceof WechatLoginError)) throw err;
-        if (err.code === 'INVALID_CODE') throw new AppError('UNAUTHENTICATED', 'The login code is invalid or was already used; call wx.login again.');
-        if (err.code === 'RATE_LIMITED') throw new AppError('RATE_LIMITED', 'WeChat is limiting logins; try again in a minute.');
-        if (err.code === 'BLOCKED') throw new AppError('FORBIDDEN', 'WeChat refused this user’s login.');
-        throw new AppError('UPSTREAM_UNAVAILABLE', 'WeChat login is not available right now; try again.');
+        if (err.code === 'INVALID_CODE') throw new DomainError('UNAUTHENTICATED', 'The login code is invalid or was already used; call wx.login again.');
+        if (err.code === 'RATE_LIMITED') throw new DomainError('RATE_LIMITED', 'WeChat is limiting logins; try again in a minute.');
+        if (err.code === 'BLOCKED') throw new DomainError('FORBIDDEN', 'WeChat refused this user’s login.');
+        throw new DomainError('UPSTREAM_UNAVAILABLE', 'WeChat login is not available right now; try again.');
       }
     },
   });

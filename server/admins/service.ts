@@ -1,6 +1,6 @@
 // Merchant admins: the configured account, login with throttling, sessions with a CSRF token.
 import type { Db } from '../db/client.ts';
-import { AppError } from '../http/errors.ts';
+import { DomainError } from '../errors.ts';
 import { newToken, tokenHash } from '../lib/secrets.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.ts';
 
@@ -42,15 +42,13 @@ export async function login(db: Db, username: string, password: string, ip: stri
     db.loginFailure.count({ where: { ip, at: { gte: since } } }),
   ]);
   if (byUserAndIp >= MAX_FAILURES_PER_USER_AND_IP || byUser >= MAX_FAILURES_PER_USER || byIp >= MAX_FAILURES_PER_IP) {
-    throw new AppError('RATE_LIMITED', 'Too many failed logins. Wait 15 minutes, then try again.', {
-      'Retry-After': String(FAILURE_WINDOW_MS / 1000),
-    });
+    throw new DomainError('RATE_LIMITED', 'Too many failed logins. Wait 15 minutes, then try again.', FAILURE_WINDOW_MS / 1000);
   }
   const admin = await db.adminUser.findUnique({ where: { username } });
   const ok = await verifyPassword(password, admin?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   if (!admin || !ok) {
     await db.$transaction((tx) => tx.loginFailure.create({ data: { username, ip, at: new Date() } }));
-    throw new AppError('UNAUTHENTICATED', 'Wrong username or password.');
+    throw new DomainError('UNAUTHENTICATED', 'Wrong username or password.');
   }
   const token = newToken();
   const csrfToken = newToken();

@@ -11,3 +11,14 @@ export function isUniqueViolation(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : '';
   return /UNIQUE constraint failed|unique constraint/i.test(msg);
 }
+
+/**
+ * The database gave up on this transaction because another one wrote first: PostgreSQL's serialization
+ * failure or deadlock (Prisma P2034), or SQLite's busy lock, which the SQLite adapter reports as a timeout
+ * (P1008) — a second process on the same file whose snapshot went stale. Running again on fresh reads is
+ * the cure for all of them.
+ */
+export function isWriteConflict(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'P2034' || code === 'P1008' || code === '40001' || code === '40P01' || (code?.startsWith('SQLITE_BUSY') ?? false);
+}

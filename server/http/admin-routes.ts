@@ -2,21 +2,29 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { Db } from '../db/client.ts';
 import { login, logout } from '../admins/service.ts';
 import { createProduct, listProducts, updateProduct } from '../products/service.ts';
-import { listOrders, listRefunds, orderDetail, refundDetail, refundStats } from '../refunds/admin-queries.ts';
+import { refundStats } from '../queries/dashboard.ts';
+import { listOrders, orderDetail } from '../queries/order-list.ts';
+import { refundDetail } from '../queries/refund-detail.ts';
+import { listRefunds } from '../queries/refund-queue.ts';
 import { approveRefund, rejectRefund, retryRefund } from '../refunds/service.ts';
-import { requireAdmin } from './auth.ts';
 import { clearSessionCookie, setSessionCookie } from './cookies.ts';
-import { AppError } from './errors.ts';
+import { DomainError } from '../errors.ts';
 import { parseWith, type Api } from './route.ts';
 import * as S from './schemas.ts';
 
-export function adminRoutes(api: Api, deps: AppDeps): Router {
+/** What these routes use of app.ts's AppDeps (declared here: http/ must not import app.ts back). */
+export interface AdminRouteDeps {
+  db: Db;
+  publicBaseUrl: () => string;
+  wakeDispatcher: () => void;
+}
+
+export function adminRoutes(api: Api, deps: AdminRouteDeps): Router {
   const r = Router();
   const { db } = deps;
-  const admin = requireAdmin(db);
   const secure = deps.publicBaseUrl().startsWith('https:');
   const refundNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.refundNo, 'refundNo');
   const loginLimit = rateLimit({
@@ -24,7 +32,7 @@ export function adminRoutes(api: Api, deps: AppDeps): Router {
     limit: 30, // per address, on top of the per-account failure count kept in the database
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    handler: (_req, _res, next) => next(new AppError('RATE_LIMITED', 'Too many login attempts; wait a minute.', { 'Retry-After': '60' })),
+    handler: (_req, _res, next) => next(new DomainError('RATE_LIMITED', 'Too many login attempts; wait a minute.', 60)),
   });
   const RefundList = z.object({ items: z.array(S.RefundShape.extend({ orderTotalFen: z.number().int() })), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 
@@ -34,60 +42,60 @@ export function adminRoutes(api: Api, deps: AppDeps): Router {
     return { csrfToken: s.csrfToken, username: s.username };
   });
 
-  api.route(r, { method: 'post', path: '/api/admin/logout', tag: 'admin', auth: 'admin', summary: 'End the session', middleware: [admin], status: 204, errors: [401, 403] }, async ({ req, res }) => {
+  api.route(r, { method: 'post', path: '/api/admin/logout', tag: 'admin', auth: 'admin', summary: 'End the session', status: 204, errors: [401, 403] }, async ({ req, res }) => {
     await logout(db, req.admin!.sessionId);
     clearSessionCookie(res, secure);
     return undefined;
   });
 
-  api.route(r, { method: 'get', path: '/api/admin/me', tag: 'admin', auth: 'admin', summary: 'Who is logged in, and the session’s CSRF token (for a reloaded page)', middleware: [admin], response: z.object({ username: z.string(), csrfToken: z.string() }), errors: [401] }, async ({ req }) => ({
+  api.route(r, { method: 'get', path: '/api/admin/me', tag: 'admin', auth: 'admin', summary: 'Who is logged in, and the session’s CSRF token (for a reloaded page)', response: z.object({ username: z.string(), csrfToken: z.string() }), errors: [401] }, async ({ req }) => ({
     username: req.admin!.username,
     csrfToken: req.admin!.csrfToken,
   }));
 
-  api.route(r, { method: 'get', path: '/api/admin/stats', tag: 'admin', auth: 'admin', summary: 'Dashboard: refunds per status, refunded today', middleware: [admin], errors: [401] }, async () => refundStats(db));
+  api.route(r, { method: 'get', path: '/api/admin/stats', tag: 'admin', auth: 'admin', summary: 'Dashboard: refunds per status, refunded today', errors: [401] }, async () => refundStats(db));
 
-  api.route(r, { method: 'get', path: '/api/admin/refunds', tag: 'admin', auth: 'admin', summary: 'The refund queue', middleware: [admin], query: S.AdminRefundsQuery, response: RefundList, errors: [400, 401] }, async ({ query }) =>
+  api.route(r, { method: 'get', path: '/api/admin/refunds', tag: 'admin', auth: 'admin', summary: 'The refund queue', query: S.AdminRefundsQuery, response: RefundList, errors: [400, 401] }, async ({ query }) =>
     listRefunds(db, query),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/refunds/:refundNo', tag: 'admin', auth: 'admin', summary: 'A refund with its order, events and WeChat calls', middleware: [admin], errors: [401, 404] }, async ({ params }) =>
+  api.route(r, { method: 'get', path: '/api/admin/refunds/:refundNo', tag: 'admin', auth: 'admin', summary: 'A refund with its order, events and WeChat calls', errors: [401, 404] }, async ({ params }) =>
     refundDetail(db, refundNo(params)),
   );
 
-  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/approve', tag: 'admin', auth: 'admin', summary: 'Approve: the dispatcher then sends it to WeChat Pay', middleware: [admin], response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
+  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/approve', tag: 'admin', auth: 'admin', summary: 'Approve: the dispatcher then sends it to WeChat Pay', response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
     const refund = await approveRefund(db, refundNo(params), req.admin!.username);
     deps.wakeDispatcher();
     return refund;
   });
 
-  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/reject', tag: 'admin', auth: 'admin', summary: 'Reject with a reason the buyer will see', middleware: [admin], body: S.RejectBody, response: S.RefundShape, errors: [400, 401, 403, 404, 409] }, async ({ req, params, body }) =>
+  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/reject', tag: 'admin', auth: 'admin', summary: 'Reject with a reason the buyer will see', body: S.RejectBody, response: S.RefundShape, errors: [400, 401, 403, 404, 409] }, async ({ req, params, body }) =>
     rejectRefund(db, refundNo(params), req.admin!.username, body.reason),
   );
 
-  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/retry', tag: 'admin', auth: 'admin', summary: 'Send a FAILED refund again (same refund number and amount)', middleware: [admin], response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
+  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/retry', tag: 'admin', auth: 'admin', summary: 'Send a FAILED refund again (same refund number and amount)', response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
     const refund = await retryRefund(db, refundNo(params), req.admin!.username);
     deps.wakeDispatcher();
     return refund;
   });
 
-  api.route(r, { method: 'get', path: '/api/admin/orders', tag: 'admin', auth: 'admin', summary: 'Orders, newest first', middleware: [admin], query: S.AdminOrdersQuery, errors: [400, 401] }, async ({ query }) =>
+  api.route(r, { method: 'get', path: '/api/admin/orders', tag: 'admin', auth: 'admin', summary: 'Orders, newest first', query: S.AdminOrdersQuery, errors: [400, 401] }, async ({ query }) =>
     listOrders(db, query),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/orders/:orderNo', tag: 'admin', auth: 'admin', summary: 'An order with its refunds and buyer', middleware: [admin], response: S.OrderShape, errors: [401, 404] }, async ({ params }) =>
+  api.route(r, { method: 'get', path: '/api/admin/orders/:orderNo', tag: 'admin', auth: 'admin', summary: 'An order with its refunds and buyer', response: S.OrderShape, errors: [401, 404] }, async ({ params }) =>
     orderDetail(db, parseWith(S.NumberParam, params.orderNo, 'orderNo')),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'All products, on sale or not', middleware: [admin], response: z.object({ items: z.array(S.ProductShape) }), errors: [401] }, async () => ({
+  api.route(r, { method: 'get', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'All products, on sale or not', response: z.object({ items: z.array(S.ProductShape) }), errors: [401] }, async () => ({
     items: await listProducts(db, false),
   }));
 
-  api.route(r, { method: 'post', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'Add a product (on sale)', middleware: [admin], body: S.CreateProductBody, status: 201, response: S.ProductShape, errors: [400, 401, 403] }, async ({ body }) =>
+  api.route(r, { method: 'post', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'Add a product (on sale)', body: S.CreateProductBody, status: 201, response: S.ProductShape, errors: [400, 401, 403] }, async ({ body }) =>
     createProduct(db, body),
   );
 
-  api.route(r, { method: 'patch', path: '/api/admin/products/:id', tag: 'admin', auth: 'admin', summary: 'Change a product; placed orders keep their prices', middleware: [admin], body: S.PatchProductBody, response: S.ProductShape, errors: [400, 401, 403, 404] }, async ({ params, body }) =>
+  api.route(r, { method: 'patch', path: '/api/admin/products/:id', tag: 'admin', auth: 'admin', summary: 'Change a product; placed orders keep their prices', body: S.PatchProductBody, response: S.ProductShape, errors: [400, 401, 403, 404] }, async ({ params, body }) =>
     updateProduct(db, parseWith(z.coerce.number().int().positive(), params.id, 'id'), body),
   );
   return r;

@@ -4,7 +4,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client.ts';
 import type { AdminPrincipal } from '../admins/service.ts';
 import { tokenHash } from '../lib/secrets.ts';
-import { AppError } from './errors.ts';
+import { DomainError } from '../errors.ts';
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
 
 declare module 'express-serve-static-core' {
@@ -84,7 +84,7 @@ export function requireBuyer(db: Db): RequestHandler {
           return { value: { id: row.buyerId }, expiresAt: row.expiresAt.getTime() };
         })
       : null;
-    if (!buyer) throw new AppError('UNAUTHENTICATED', 'Log in again: the token is missing, unknown or expired.');
+    if (!buyer) throw new DomainError('UNAUTHENTICATED', 'Log in again: the token is missing, unknown or expired.');
     req.buyer = { id: buyer.id };
     next();
   };
@@ -113,11 +113,11 @@ export function requireAdmin(db: Db): RequestHandler {
           return { value: { sessionId: s.id, username: s.admin.username, csrfToken: s.csrfToken }, expiresAt: s.expiresAt.getTime() };
         })
       : null;
-    if (!admin) throw new AppError('UNAUTHENTICATED', 'Log in as a merchant first: the session is missing or expired.');
+    if (!admin) throw new DomainError('UNAUTHENTICATED', 'Log in as a merchant first: the session is missing or expired.');
     if (!SAFE_METHODS.has(req.method)) {
       const csrf = req.get('x-csrf-token');
       if (!csrf || !sameSecret(csrf, admin.csrfToken)) {
-        throw new AppError('FORBIDDEN', 'X-CSRF-Token is missing or wrong; reload the page and try again.');
+        throw new DomainError('FORBIDDEN', 'X-CSRF-Token is missing or wrong; reload the page and try again.');
       }
       // this session is about to end: from now on this instance asks the database about it
       if (req.method === 'POST' && req.path === LOGOUT_PATH) cache.forget(token!);

@@ -1,6 +1,7 @@
-// AppError and the one table that maps its stable codes to HTTP statuses (api-contract.md "Errors").
+// The one table that maps the domain's error codes to HTTP statuses (the contract's "Errors").
+import type { ErrorCode } from '../errors.ts';
 
-export const ERROR_STATUS = {
+export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -15,22 +16,4 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UPSTREAM_UNAVAILABLE: 502,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
-export class AppError extends Error {
-  override name = 'AppError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-  get status(): number {
-    return ERROR_STATUS[this.code];
-  }
-}
-
-export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was not found`);
+};

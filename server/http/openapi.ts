@@ -1,4 +1,5 @@
-// /api/openapi.json, generated from the same zod schemas that validate the requests (see route.ts).
+// /api/openapi.json, generated from the same specs that validate and guard the requests (see route.ts): a
+// route's `security` is its declared auth, which is also what picks its guard.
 import { z } from 'zod';
 import type { Api } from './route.ts';
 import { ErrorShape } from './schemas.ts';

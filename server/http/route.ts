@@ -1,9 +1,21 @@
-// Declares a route once: its zod schemas validate the request AND describe it in /api/openapi.json.
+// Declares a route once: its zod schemas validate the request AND describe it in /api/openapi.json, and its
+// `auth` both documents and enforces who may call it.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
-import { AppError } from './errors.ts';
+import { DomainError } from '../errors.ts';
 
+/**
+ * Who may call a route; declared once per spec, it both documents (openapi.ts) and enforces.
+ * - `none`: public.
+ * - `buyer`, `admin`: `Api.route()` puts the guard given to `new Api(guards)` (app.ts) before the handler.
+ * - `wechat`: WeChat Pay's callbacks carry no credential of ours; the handler verifies the notification itself
+ *   (pay: the XML's sign with the merchant key; refund: req_info must decrypt with it) and answers FAIL
+ *   otherwise. Such routes are mounted by notify-routes.ts and only described here with `Api.document()`.
+ */
 export type Auth = 'none' | 'buyer' | 'admin' | 'wechat';
+
+/** The middleware enforcing each auth kind. A spec whose kind has no guard here is refused at start-up. */
+export type Guards = Partial<Record<Exclude<Auth, 'none'>, RequestHandler>>;
 
 export interface RouteSpec<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined> {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -17,6 +29,7 @@ export interface RouteSpec<B extends z.ZodType | undefined = undefined, Q extend
   status?: number;
   response?: z.ZodType;
   errors?: number[];
+  /** Runs after the auth guard (so it may use req.buyer / req.admin), before the handler; never for auth. */
   middleware?: RequestHandler[];
 }
 
@@ -31,10 +44,10 @@ export interface RouteContext<B, Q> {
 }
 
 /** Turns zod issues into the contract's 400, naming the field. */
-export function validation(where: string, error: z.ZodError): AppError {
+export function validation(where: string, error: z.ZodError): DomainError {
   const issue = error.issues[0];
   const field = issue.path.length > 0 ? issue.path.join('.') : where;
-  return new AppError('VALIDATION_FAILED', `${field}: ${issue.message}`);
+  return new DomainError('VALIDATION_FAILED', `${field}: ${issue.message}`);
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -43,16 +56,26 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where:
   return r.data;
 }
 
+type AnySpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined>;
+
 export class Api {
-  readonly specs: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+  private readonly declared: AnySpec[] = [];
+
+  constructor(private readonly guards: Guards) {}
+
+  /** Every declared route, for the OpenAPI document. Read-only: a route is added by route() or document(). */
+  get specs(): readonly AnySpec[] {
+    return this.declared;
+  }
 
   route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
     router: Router,
     spec: RouteSpec<B, Q>,
     handler: (ctx: RouteContext<Infer<B>, Infer<Q>>) => Promise<unknown>,
   ): void {
-    this.specs.push(spec as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
-    router[spec.method](spec.path, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
+    const guard = this.guardFor(spec);
+    this.declared.push(spec as AnySpec);
+    router[spec.method](spec.path, ...guard, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       const body = (spec.body ? parseWith(spec.body, req.body ?? {}, 'body') : undefined) as Infer<B>;
       const query = (spec.query ? parseWith(spec.query, req.query, 'query') : undefined) as Infer<Q>;
       const result = await handler({ req, res, body, query, params: req.params as Record<string, string> });
@@ -61,4 +84,25 @@ export class Api {
       else res.status(spec.status ?? 200).json(result);
     });
   }
+
+  /**
+   * Describes a route mounted elsewhere whose handler authenticates the caller itself. Only `wechat`: a
+   * buyer or admin route must go through route() so that its guard cannot be forgotten.
+   */
+  document(spec: RouteSpec & { auth: 'wechat' }): void {
+    if (spec.auth !== 'wechat') throw new Error(`${routeName(spec)}: only auth 'wechat' routes verify their caller in the handler; use api.route()`);
+    this.declared.push(spec as AnySpec);
+  }
+
+  private guardFor(spec: { method: string; path: string; auth: Auth }): RequestHandler[] {
+    if (spec.auth === 'none') return [];
+    const guard = this.guards[spec.auth];
+    // fail the start, never serve a route declared as protected without its check
+    if (!guard) throw new Error(`${routeName(spec)} declares auth '${spec.auth}' but the Api has no guard for it`);
+    return [guard];
+  }
+}
+
+function routeName(spec: { method: string; path: string }): string {
+  return `${spec.method.toUpperCase()} ${spec.path}`;
 }

@@ -1,7 +1,7 @@
 // zod schemas shared by validation and the OpenAPI description: request bodies, queries and answer shapes.
 import { z } from 'zod';
-import { REFUND_STATUSES } from '../refunds/state.ts';
-import { ORDER_STATUSES } from '../orders/status.ts';
+import { REFUND_STATUSES } from '../lifecycle/refunds.ts';
+import { ORDER_STATUSES } from '../lifecycle/orders.ts';
 import { NUMBER_PATTERN } from '../lib/ids.ts';
 
 const fen = (what: string) =>

@@ -1,6 +1,6 @@
 // Orders: placing them (stock taken by compare-and-set), reading them, closing unpaid ones (stock given back).
 import { readSnapshot, type Db } from '../db/client.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { newOrderNo } from '../lib/ids.ts';
 import { ORDER_FULL, orderView, type OrderView } from './views.ts';
 
@@ -23,12 +23,12 @@ export async function createOrder(db: Db, buyerId: number, lines: OrderLineInput
         where: { id: productId, onSale: true, stock: { gte: quantity } },
         data: { stock: { decrement: quantity }, updatedAt: now },
       });
-      if (count === 0) throw new AppError('OUT_OF_STOCK', `Only ${product.stock} of “${product.name}” are left.`);
+      if (count === 0) throw new DomainError('OUT_OF_STOCK', `Only ${product.stock} of “${product.name}” are left.`);
       items.push({ productId, name: product.name, priceFen: product.priceFen, quantity });
     }
     const totalFen = items.reduce((sum, i) => sum + i.priceFen * i.quantity, 0);
     if (!Number.isSafeInteger(totalFen) || totalFen > 10_000_000_00) {
-      throw new AppError('VALIDATION_FAILED', 'items: the order total is too large for one payment.');
+      throw new DomainError('VALIDATION_FAILED', 'items: the order total is too large for one payment.');
     }
     return tx.order.create({
       data: {

@@ -1,7 +1,7 @@
 // The order as the API shows it (docs/api-shapes.md): lines, money, its refunds and whether a refund may be asked.
 import { refundView, type RefundRecord } from '../refunds/views.ts';
-import type { Role } from '../refunds/state.ts';
-import { refundBlocker } from './refund-rules.ts';
+import type { Role } from '../lifecycle/refunds.ts';
+import { refundBlocker } from '../refunds/rules.ts';
 
 export interface OrderRecord {
   orderNo: string;

@@ -1,6 +1,6 @@
 // Products: what buyers see on sale, and what the merchant manages. Orders keep their own copy of prices.
 import type { Db } from '../db/client.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 
 export interface ProductInput {

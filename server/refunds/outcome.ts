@@ -1,12 +1,12 @@
-// The one door for what WeChat says about a refund (notification or query): idempotent, amount-checked,
-// one transaction for the refund, its event and the order's refundedFen.
+// The one door for what WeChat says about a refund (notification, query, or a refusal of our call):
+// idempotent, amount-checked, applied through moves.ts in one transaction. A lost race is run again on fresh
+// reads, so a duplicate that raced its twin is recognised as a duplicate, never answered as an error.
 import type { Db, Tx } from '../db/client.ts';
-import { AppError } from '../http/errors.ts';
-import { MAX_REFUNDS_PER_ORDER } from '../orders/refund-rules.ts';
-import { paidOrderStatus } from '../orders/status.ts';
+import { transactRetryingRaces } from '../db/transact.ts';
+import { DomainError, LostRace } from '../errors.ts';
+import { findTransition, targetOf, type RefundStatus } from '../lifecycle/refunds.ts';
 import { crashPoint } from '../test-faults.ts';
-import { transition } from './repo.ts';
-import type { RefundStatus } from './state.ts';
+import { createRefund, moveRefund } from './moves.ts';
 
 export interface WechatRefundResult {
   outRefundNo: string;
@@ -33,12 +33,24 @@ const FAIL_REASONS = {
 
 export async function applyWechatResult(db: Db, r: WechatRefundResult): Promise<ApplyOutcome> {
   try {
-    return await db.$transaction((tx) => applyInTx(tx, r));
+    return await transactRetryingRaces(db, (tx) => applyInTx(tx, r));
   } catch (err) {
-    // a lost race with another door (notification vs query): the state it reached is re-read next time
-    if (err instanceof AppError && err.code === 'INVALID_STATE') return { kind: 'rejected', reason: err.message };
+    // the report does not fit our record (e.g. more refunded than paid): answered FAIL, nothing changed
+    if (err instanceof DomainError && !(err instanceof LostRace) && err.code === 'INVALID_STATE') return { kind: 'rejected', reason: err.message };
     throw err;
   }
+}
+
+/** WeChat refused our refund call for good: REFUNDING → FAILED, unless a notification settled it first. */
+export async function settleRefusal(db: Db, refundId: number, code: string, message: string): Promise<void> {
+  await transactRetryingRaces(db, async (tx) => {
+    const fresh = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
+    if (fresh.status !== 'REFUNDING') return; // a notification or a query got there first
+    await moveRefund(tx, fresh, 'fail', { role: 'wechat', name: 'wechat:refund' }, {
+      note: `${code}: ${message}`,
+      data: { failCode: code, failReason: message, lastErrorCode: code, nextAttemptAt: null },
+    });
+  });
 }
 
 async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
@@ -56,23 +68,25 @@ async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
     return { kind: 'rejected', reason: `total_fee ${r.totalFee} differs from the order's ${order.totalFen}` };
   }
   const status = refund.status as RefundStatus;
+  const action = r.status === 'SUCCESS' ? 'succeed' : 'fail';
+  if (!findTransition(status, action)) {
+    // already where this report would put it, or refunded (WeChat's word that money left wins over a
+    // late failure report): a duplicate. Anything else cannot have been with WeChat.
+    if (status === targetOf(action) || status === 'REFUNDED') return { kind: 'duplicate', refundNo: refund.refundNo };
+    return {
+      kind: 'rejected',
+      reason: action === 'succeed' ? `refund ${refund.refundNo} is ${status}; WeChat cannot have refunded it` : `refund ${refund.refundNo} is ${status}; it was not with WeChat`,
+    };
+  }
   if (r.status === 'SUCCESS') {
-    if (status === 'REFUNDED') return { kind: 'duplicate', refundNo: refund.refundNo };
-    if (status !== 'REFUNDING' && status !== 'FAILED' && status !== 'APPROVED') {
-      return { kind: 'rejected', reason: `refund ${refund.refundNo} is ${status}; WeChat cannot have refunded it` };
-    }
-    const to = await transition(tx, refund, 'succeed', actor, {
+    const { status: to } = await moveRefund(tx, refund, 'succeed', actor, {
       note: r.refundId ? `WeChat refund ${r.refundId}` : null,
       data: { refundedAt: new Date(), wxRefundId: r.refundId ?? refund.wxRefundId, nextAttemptAt: null },
     });
     crashPoint(`in-${r.via}-apply`); // test-only: dies with the transaction open
     return { kind: 'applied', refundNo: refund.refundNo, status: to };
   }
-  if (status === 'FAILED' || status === 'REFUNDED') return { kind: 'duplicate', refundNo: refund.refundNo };
-  if (status !== 'REFUNDING') {
-    return { kind: 'rejected', reason: `refund ${refund.refundNo} is ${status}; it was not with WeChat` };
-  }
-  const to = await transition(tx, refund, 'fail', actor, {
+  const { status: to } = await moveRefund(tx, refund, 'fail', actor, {
     note: r.status,
     data: { failCode: r.status, failReason: FAIL_REASONS[r.status], nextAttemptAt: null },
   });
@@ -95,36 +109,19 @@ async function recordExternal(tx: Tx, r: WechatRefundResult): Promise<ApplyOutco
   if (order.refundedFen + r.refundFee > order.totalFen) {
     return { kind: 'rejected', reason: `refund_fee ${r.refundFee} is more than the ${order.totalFen - order.refundedFen} not yet refunded` };
   }
-  const now = new Date();
-  const refundedFen = order.refundedFen + r.refundFee;
-  const { count } = await tx.order.updateMany({
-    where: { id: order.id, refundedFen: order.refundedFen, refundCount: order.refundCount },
-    data: {
-      refundedFen,
-      // WeChat enforces its own 50; our count must never stop us recording what WeChat did
-      refundCount: Math.min(order.refundCount + 1, MAX_REFUNDS_PER_ORDER),
-      // an open refund of ours keeps the order's status; otherwise it follows the money
-      status: order.openRefundNo ? order.status : paidOrderStatus(order.totalFen, refundedFen, null),
-      updatedAt: now,
-    },
-  });
-  if (count === 0) throw new AppError('INVALID_STATE', `Order ${order.orderNo} was changed meanwhile; try again.`);
-  const refund = await tx.refund.create({
-    data: {
+  const refund = await createRefund(
+    tx,
+    order,
+    {
       refundNo: r.outRefundNo,
-      orderId: order.id,
-      status: 'REFUNDED',
       amountFen: r.refundFee,
       reason: '商户平台发起的退款',
       source: r.requestSource === 'VENDOR_PLATFORM' ? 'VENDOR_PLATFORM' : 'EXTERNAL',
       wxRefundId: r.refundId,
-      refundedAt: now,
-      createdAt: now,
-      updatedAt: now,
     },
-  });
-  await tx.refundEvent.create({
-    data: { refundId: refund.id, fromStatus: null, toStatus: 'REFUNDED', action: 'record_external', actor: `wechat:${r.via}`, note: r.requestSource, at: now },
-  });
+    'record_external',
+    { role: 'wechat', name: `wechat:${r.via}` },
+    { note: r.requestSource },
+  );
   return { kind: 'external', refundNo: refund.refundNo };
 }

@@ -2,7 +2,8 @@
 // (/pay/refundquery), then again with back-off, until the query or a notification settles it.
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import { recordCall, type PayGateway } from '../payments/gateway.ts';
+import { recordCall } from '../gateway/call-log.ts';
+import type { PayGateway } from '../gateway/gateway.ts';
 import { applyWechatResult } from './outcome.ts';
 
 const BATCH = 20;

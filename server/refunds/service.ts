@@ -1,11 +1,12 @@
-// The refund use cases: request, approve, reject, cancel, retry. Outcomes from WeChat go through outcome.ts.
+// The refund use cases of people: request, approve, reject, cancel, retry. Each is one move through moves.ts;
+// what WeChat reports goes through outcome.ts.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { DomainError, LostRace, notFound } from '../errors.ts';
 import { newRefundNo } from '../lib/ids.ts';
-import { refundBlocker, MAX_REFUNDS_PER_ORDER } from '../orders/refund-rules.ts';
+import { refundBlocker } from './rules.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { transition, type Actor } from './repo.ts';
+import { createRefund, moveRefund, type Actor } from './moves.ts';
 import { REFUND_WITH_ORDER_NO, refundView, type RefundView } from './views.ts';
 
 export interface RefundRequest {
@@ -27,7 +28,7 @@ async function replayIdempotent(db: Db, buyerId: number, key: string, hash: stri
   });
   if (!hit) return null;
   if (hit.requestHash !== hash) {
-    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key: this key was already used for a different refund request.');
+    throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key: this key was already used for a different refund request.');
   }
   return refundView(hit.refund, 'buyer');
 }
@@ -56,49 +57,29 @@ export async function requestRefund(
       const now = new Date();
       const blocker = refundBlocker(order, req.amountFen, now);
       if (blocker) throw blocker;
-      const refundNo = newRefundNo(now);
-      const { count } = await tx.order.updateMany({
-        where: {
-          id: order.id,
-          openRefundNo: null,
-          refundedFen: order.refundedFen,
-          pendingRefundFen: order.pendingRefundFen,
-          refundCount: { lt: MAX_REFUNDS_PER_ORDER },
-        },
-        data: {
-          openRefundNo: refundNo,
-          pendingRefundFen: { increment: req.amountFen },
-          refundCount: { increment: 1 },
-          status: 'REFUND_REQUESTED',
-          updatedAt: now,
-        },
-      });
-      if (count === 0) throw new AppError('REFUND_IN_PROGRESS', 'Another refund of this order was just requested.');
-      const created = await tx.refund.create({
-        data: { refundNo, orderId: order.id, status: 'REQUESTED', amountFen: req.amountFen, reason: req.reason, createdAt: now, updatedAt: now },
-        include: REFUND_WITH_ORDER_NO,
-      });
-      await tx.refundEvent.create({
-        data: { refundId: created.id, fromStatus: null, toStatus: 'REQUESTED', action: 'request', actor: BUYER.name, note: req.reason, at: now },
+      const created = await createRefund(tx, order, { refundNo: newRefundNo(now), amountFen: req.amountFen, reason: req.reason }, 'request', BUYER, {
+        note: req.reason,
       });
       if (idempotencyKey) {
-        await tx.idempotencyKey.create({ data: { buyerId, key: idempotencyKey, requestHash: hash, refundId: created.id, createdAt: now } });
+        await tx.idempotencyKey.create({ data: { buyerId, key: idempotencyKey, requestHash: hash, refundId: created.id, createdAt: created.createdAt } });
       }
-      return created;
+      return { ...created, order: { orderNo: order.orderNo } };
     });
     return { refund: refundView(refund, 'buyer'), created: true };
   } catch (err) {
+    // another request on this order won the race (the order's compare-and-set or the one-open-refund index)
+    const raced = err instanceof LostRace || isUniqueViolation(err);
     // the same key raced with itself: the winner's refund is the answer
-    if (idempotencyKey && (isUniqueViolation(err) || (err instanceof AppError && err.code === 'REFUND_IN_PROGRESS'))) {
+    if (idempotencyKey && raced) {
       const replay = await replayIdempotent(db, buyerId, idempotencyKey, hash);
       if (replay) return { refund: replay, created: false };
     }
-    if (isUniqueViolation(err)) throw new AppError('REFUND_IN_PROGRESS', 'Another refund of this order was just requested.');
+    if (raced) throw new DomainError('REFUND_IN_PROGRESS', 'Another refund of this order was just requested.');
     throw err;
   }
 }
 
-/** Runs one table transition in its own transaction and returns the refund as `viewer` sees it. */
+/** Runs one table move in its own transaction and returns the refund as the actor sees it. */
 async function act(
   db: Db,
   refundNo: string,
@@ -106,13 +87,14 @@ async function act(
   actor: Actor,
   opts: { note?: string; data?: Record<string, unknown>; buyerId?: number } = {},
 ): Promise<RefundView> {
-  const updated = await db.$transaction(async (tx) => {
-    const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: { select: { buyerId: true } } } });
+  const moved = await db.$transaction(async (tx) => {
+    const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: { select: { buyerId: true, orderNo: true } } } });
     if (!refund || (opts.buyerId !== undefined && refund.order.buyerId !== opts.buyerId)) throw notFound(`Refund ${refundNo}`);
-    await transition(tx, refund, action, actor, { note: opts.note, data: opts.data });
-    return tx.refund.findUniqueOrThrow({ where: { id: refund.id }, include: REFUND_WITH_ORDER_NO });
+    const after = await moveRefund(tx, refund, action, actor, { note: opts.note, data: opts.data });
+    // the row as written: what was read, the move's columns, its status and time (no second read)
+    return { ...refund, ...opts.data, ...after };
   });
-  return refundView(updated, actor.role);
+  return refundView(moved, actor.role);
 }
 
 export function approveRefund(db: Db, refundNo: string, admin: string): Promise<RefundView> {

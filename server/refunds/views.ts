@@ -1,5 +1,5 @@
 // The refund as the API shows it (docs/api-shapes.md), with the actions the viewer may take now.
-import { actionsFor, type RefundStatus, type Role } from './state.ts';
+import { actionsFor, type RefundStatus, type Role } from '../lifecycle/refunds.ts';
 
 export interface RefundRecord {
   refundNo: string;

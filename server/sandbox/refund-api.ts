@@ -1,4 +1,5 @@
-// /secapi/pay/refund (wechatpay.md §3–5): mutual TLS, WeChat's refund rules, idempotency per out_refund_no, faults.
+// /secapi/pay/refund: mutual TLS, WeChat's refund rules, idempotency per out_refund_no, faults
+// (docs/wechatpay.md § Endpoints we call, § The sandbox).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SignType } from '../wechatpay/sign.ts';

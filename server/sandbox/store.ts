@@ -1,8 +1,8 @@
 // The sandbox's durable state in SQLite (better-sqlite3, WAL): trades, refunds, refund calls, pending notifications.
 import Database from 'better-sqlite3';
+import type { WxRefundState } from '../wechatpay/client.ts';
 
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
-export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE';
 export type NotificationStatus = 'PENDING' | 'DELIVERED' | 'GAVE_UP';
 
 export interface TradeRow {
@@ -33,7 +33,7 @@ export interface RefundRow {
   out_trade_no: string;
   total_fee: number;
   refund_fee: number;
-  status: RefundStatus;
+  status: WxRefundState; // the sandbox plays WeChat: its refunds have WeChat's states
   source: 'API' | 'VENDOR_PLATFORM';
   refund_account: string;
   notify_url: string | null;
@@ -233,7 +233,7 @@ export class Store {
   }
 
   /** PROCESSING → a final status (compare-and-set); false when someone else settled it first. */
-  settleRefund(outRefundNo: string, status: Exclude<RefundStatus, 'PROCESSING'>, successTime: string | null): boolean {
+  settleRefund(outRefundNo: string, status: Exclude<WxRefundState, 'PROCESSING'>, successTime: string | null): boolean {
     return (
       this.db
         .prepare("UPDATE refunds SET status = ?, success_time = ?, settle_at = NULL WHERE out_refund_no = ? AND status = 'PROCESSING'")

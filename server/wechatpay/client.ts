@@ -48,12 +48,13 @@ export type RefundOutcome =
   | { kind: 'retryable'; code: string; message: string }
   | { kind: 'final'; code: string; message: string };
 
-export type RefundStatus = 'SUCCESS' | 'PROCESSING' | 'REFUNDCLOSE' | 'CHANGE';
+/** A refund's state as WeChat reports it (refundquery, refund notification); not the mall's own refund status. */
+export type WxRefundState = 'SUCCESS' | 'PROCESSING' | 'REFUNDCLOSE' | 'CHANGE';
 export type QueriedRefund = {
   outRefundNo: string;
   refundId: string;
   refundFee: number;
-  status: RefundStatus;
+  status: WxRefundState;
   successTime: string | null;
   recvAccount: string | null;
 };
@@ -89,7 +90,7 @@ export type WxPayClient = {
 };
 
 const INT = /^\d+$/;
-const REFUND_STATUSES: readonly string[] = ['SUCCESS', 'PROCESSING', 'REFUNDCLOSE', 'CHANGE'];
+const WX_REFUND_STATES: readonly string[] = ['SUCCESS', 'PROCESSING', 'REFUNDCLOSE', 'CHANGE'] satisfies WxRefundState[];
 
 function strictInt(value: string | undefined): number | null {
   if (value === undefined || !INT.test(value)) return null;
@@ -272,14 +273,14 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
             const refundId = res[`refund_id_${n}`];
             const refundFee = strictInt(res[`refund_fee_${n}`]);
             const status = res[`refund_status_${n}`];
-            if (!outRefundNo || !refundId || refundFee === null || !REFUND_STATUSES.includes(status)) {
+            if (!outRefundNo || !refundId || refundFee === null || !WX_REFUND_STATES.includes(status)) {
               return bad(`refund #${n} in the answer is incomplete`);
             }
             refunds.push({
               outRefundNo,
               refundId,
               refundFee,
-              status: status as RefundStatus,
+              status: status as WxRefundState,
               successTime: res[`refund_success_time_${n}`] || null,
               // (sic) WeChat spells it "accout"
               recvAccount: res[`refund_recv_accout_${n}`] || null,

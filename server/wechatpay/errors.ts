@@ -1,4 +1,4 @@
-// Which WeChat Pay err_codes may be retried with the same request (wechatpay.md §4) and which are final.
+// Which WeChat Pay err_codes may be retried with the same request and which are final (docs/wechatpay.md § Error classes).
 
 export type ErrorClass = 'retryable' | 'final';
 

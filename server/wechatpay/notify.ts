@@ -1,4 +1,5 @@
 // Parses and authenticates WeChat's pay and refund notifications, and builds the XML reply WeChat expects.
+import type { WxRefundState } from './client.ts';
 import { ReqInfoError, decryptReqInfo } from './crypto.ts';
 import { verifySign, type SignType } from './sign.ts';
 import { XmlError, parseXml, toXml } from './xml.ts';
@@ -26,7 +27,8 @@ export type RefundNotifyInfo = {
   totalFee: number;
   refundFee: number;
   settlementRefundFee: number | null;
-  refundStatus: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE';
+  /** Notifications come for final states only. */
+  refundStatus: Exclude<WxRefundState, 'PROCESSING'>;
   successTime: string | null;
   recvAccount: string | null;
   requestSource: string | null;
@@ -52,7 +54,7 @@ function positiveFen(fields: Record<string, string>, name: string): number {
   return value;
 }
 
-/** A merchant number in WeChat's alphabet (wechatpay.md §2.1, §3.1). */
+/** A merchant number (out_trade_no ≤ 32, out_refund_no ≤ 64) in WeChat's alphabet: letters, digits and _ - | * @. */
 function merchantNo(fields: Record<string, string>, name: string, max: number): string {
   const value = required(fields, name);
   if (value.length > max || !/^[0-9A-Za-z_\-|*@]+$/.test(value)) throw new Reject(`${name} is not a valid merchant number`);

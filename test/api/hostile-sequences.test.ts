@@ -6,7 +6,7 @@
 // 4xx that changed nothing (only the dispatcher and WeChat may move a refund meanwhile).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRANSITIONS } from '../../server/refunds/state.ts';
+import { TRANSITIONS } from '../../server/lifecycle/refunds.ts';
 import { adminSession, asBuyer, buyerLogin, placePaidOrderOf, sandboxControl, type AdminSession, type HttpAnswer } from '../helpers/api.ts';
 import { auditOrder, eventProblems, moneyProblems, refundDetail, type OrderAudit } from '../helpers/invariants.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

@@ -1,4 +1,4 @@
-// The rules a refund request must pass (api-contract.md "The refund workflow"): whole fen from 1 to what is
+// The rules a refund request must pass (docs/lifecycle.md): whole fen from 1 to what is
 // left, one open at a time, partial refunds up to the total, paid orders only, at most 50, within 365 days,
 // and Idempotency-Key.
 import { createDb } from '../../server/db/client.ts';

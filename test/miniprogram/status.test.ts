@@ -1,17 +1,14 @@
 // utils/status + utils/refund: labels declared once, the progress bar per refund status, buttons from actions.
 import { describe, it, expect } from 'vitest';
 import { ORDER_STATUS, REFUND_STATUS, orderStatusLabel, refundStatusLabel } from '../../miniprogram/utils/status';
-import { composeReason, refundButtons, refundProgress, REFUND_NOTE_MAX, REFUND_REASONS } from '../../miniprogram/utils/refund';
+import { composeReason, isMoving, refundButtons, refundProgress, REFUND_NOTE_MAX, REFUND_REASONS } from '../../miniprogram/utils/refund';
+import { ORDER_STATUSES, REFUND_STATUSES, TRANSITIONS } from '../../miniprogram/utils/lifecycle.generated';
 import type { RefundStatus } from '../../miniprogram/api/types';
 
 describe('status labels', () => {
-  it('covers every order and refund status of the contract', () => {
-    expect(Object.keys(ORDER_STATUS).sort()).toEqual(
-      ['UNPAID', 'CLOSED', 'PAID', 'REFUND_REQUESTED', 'REFUND_APPROVED', 'REFUNDING', 'REFUND_FAILED', 'PARTIALLY_REFUNDED', 'REFUNDED'].sort(),
-    );
-    expect(Object.keys(REFUND_STATUS).sort()).toEqual(
-      ['REQUESTED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'REJECTED', 'CANCELLED', 'FAILED'].sort(),
-    );
+  it('covers every order and refund status of the server table, and no other', () => {
+    expect(Object.keys(ORDER_STATUS).sort()).toEqual([...ORDER_STATUSES].sort());
+    expect(Object.keys(REFUND_STATUS).sort()).toEqual([...REFUND_STATUSES].sort());
   });
 
   it('names the refund steps as the buyer reads them', () => {
@@ -45,6 +42,19 @@ describe('refundProgress', () => {
     ['FAILED', ['已申请:done', '已同意:done', '退款中:done', '退款失败:error']],
   ])('%s', (status, steps) => {
     expect(view(status)).toEqual(steps);
+  });
+});
+
+describe('isMoving', () => {
+  it('is true where only the server or WeChat moves the refund on, false elsewhere and for unknown statuses', () => {
+    for (const status of REFUND_STATUSES) {
+      const movers = TRANSITIONS.filter((t) => t.from === status).map((t) => t.by as string);
+      const expected = movers.length > 0 && movers.every((by) => by === 'system' || by === 'wechat');
+      expect(isMoving(status), status).toBe(expected);
+    }
+    expect(REFUND_STATUSES.filter(isMoving)).toEqual(['APPROVED', 'REFUNDING']);
+    expect(isMoving('SOMETHING_NEW')).toBe(false);
+    expect(isMoving('toString')).toBe(false);
   });
 });
 

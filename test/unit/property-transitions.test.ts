@@ -1,4 +1,4 @@
-// Property tests for THE refund lifecycle table (server/refunds/state.ts): its shape, and random sequences
+// Property tests for THE refund lifecycle table (server/lifecycle/refunds.ts): its shape, and random sequences
 // of actions by random roles against a model of one order, checking the money and state invariants each step.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
   type RefundAction,
   type RefundStatus,
   type Role,
-} from '../../server/refunds/state.ts';
+} from '../../server/lifecycle/refunds.ts';
 
 const ROLES: readonly Role[] = ['buyer', 'admin', 'system', 'wechat'];
 const ACTIONS: readonly RefundAction[] = ['request', 'record_external', 'approve', 'reject', 'cancel', 'dispatch', 'succeed', 'fail', 'retry'];
@@ -140,7 +140,7 @@ const step: fc.Arbitrary<Step> = fc.record({
 
 /**
  * Applies a step the way the server's rules do: a transition only if the table has it for this role; a new
- * request only within what is refundable and with no open refund (api-contract.md).
+ * request only within what is refundable and with no open refund (docs/lifecycle.md).
  */
 function apply(total: number, refunds: ModelRefund[], s: Step): boolean {
   if (s.action === 'request' || s.action === 'record_external') {

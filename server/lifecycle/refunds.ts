@@ -1,10 +1,10 @@
 // THE refund lifecycle as data: status × action → next status, and who may take the action.
-// Imports nothing, so the admin web, the mini-program and the tests can read the same table.
+// Imports nothing: scripts/gen-lifecycle.ts ships it to the admin web and the mini-program (docs/lifecycle.md).
 
 export const REFUND_STATUSES = ['REQUESTED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'REJECTED', 'CANCELLED', 'FAILED'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
-/** A refund in one of these blocks another request on its order (api-contract.md). */
+/** A refund in one of these blocks another request on its order: one open refund at a time. */
 export const OPEN_STATUSES: readonly RefundStatus[] = ['REQUESTED', 'APPROVED', 'REFUNDING', 'FAILED'];
 export const TERMINAL_STATUSES: readonly RefundStatus[] = ['REFUNDED', 'REJECTED', 'CANCELLED'];
 
@@ -37,6 +37,13 @@ export const TRANSITIONS: readonly Transition[] = [
 
 export function findTransition(from: RefundStatus | null, action: RefundAction): Transition | undefined {
   return TRANSITIONS.find((t) => t.from === from && t.action === action);
+}
+
+/** Where an action always leads (every row of the table with it has the same `to`). */
+export function targetOf(action: RefundAction): RefundStatus {
+  const targets = new Set(TRANSITIONS.filter((t) => t.action === action).map((t) => t.to));
+  if (targets.size !== 1) throw new Error(`action ${action} leads to ${targets.size} statuses`);
+  return [...targets][0];
 }
 
 /** The actions a role may take on a refund in this status: what the UIs render as buttons. */

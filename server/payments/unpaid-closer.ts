@@ -2,9 +2,10 @@
 // after asking WeChat (orderquery) whether the buyer paid after all, so a late payment is never lost.
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import { recordCall, type PayGateway } from '../payments/gateway.ts';
-import { markPaid } from './payment.ts';
-import { closeUnpaidOrder } from './service.ts';
+import { recordCall } from '../gateway/call-log.ts';
+import type { PayGateway } from '../gateway/gateway.ts';
+import { markPaid } from './checkout.ts';
+import { closeUnpaidOrder } from '../orders/service.ts';
 
 export class UnpaidOrderCloser {
   private timer: NodeJS.Timeout | null = null;

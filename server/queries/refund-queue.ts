@@ -1,24 +1,8 @@
-// What the merchant's pages read: the refund queue with its filters, one refund's whole story, the dashboard.
-import { readSnapshot, type Db } from '../db/client.ts';
+// The merchant's refund queue: its filters, paging and search by refund or order number.
+import type { Db } from '../db/client.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
-import { notFound } from '../http/errors.ts';
-import { ORDER_FULL, orderView } from '../orders/views.ts';
-import { REFUND_STATUSES } from './state.ts';
-import { REFUND_WITH_ORDER_NO, refundView } from './views.ts';
-
-const CHINA_OFFSET = '+08:00'; // merchants think in China days
-
-export function chinaDayStart(day: string): Date {
-  return new Date(`${day}T00:00:00${CHINA_OFFSET}`);
-}
-
-/**
- * A number typed into the search box: its prefix, or exactly it when it holds `_`, which LIKE (behind
- * Prisma's startsWith) would take as a wildcard. Our own numbers never contain `_`; WeChat's may.
- */
-function numberMatch(q: string): { startsWith: string } | { equals: string } {
-  return q.includes('_') ? { equals: q } : { startsWith: q };
-}
+import { refundView } from '../refunds/views.ts';
+import { chinaDayStart } from './china-day.ts';
 
 export interface RefundFilter {
   status?: string;
@@ -130,69 +114,3 @@ async function rowsById(db: Db, ids: number[]) {
   return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
 }
 
-export async function refundDetail(db: Db, refundNo: string) {
-  // one snapshot: the refund, its events and its order must tell the same story
-  const found = await readSnapshot(db, async (tx) => {
-    const refund = await tx.refund.findUnique({
-      where: { refundNo },
-      include: {
-        ...REFUND_WITH_ORDER_NO,
-        events: { orderBy: { id: 'asc' } },
-        wechatCalls: { orderBy: { id: 'asc' } },
-      },
-    });
-    if (!refund) return null;
-    return { refund, order: await tx.order.findUniqueOrThrow({ where: { id: refund.orderId }, include: { ...ORDER_FULL, buyer: true } }) };
-  });
-  if (!found) throw notFound(`Refund ${refundNo}`);
-  const { refund: r, order } = found;
-  return {
-    ...refundView(r, 'admin'),
-    order: orderView(order, 'admin'),
-    events: r.events.map((e) => ({ at: e.at.toISOString(), from: e.fromStatus, to: e.toStatus, action: e.action, actor: e.actor, note: e.note })),
-    wechatCalls: r.wechatCalls.map((c) => ({
-      at: c.at.toISOString(),
-      endpoint: c.endpoint,
-      returnCode: c.returnCode,
-      resultCode: c.resultCode,
-      errCode: c.errCode,
-      errCodeDes: c.errCodeDes,
-      httpStatus: c.httpStatus,
-      error: c.error,
-      durationMs: c.durationMs,
-    })),
-  };
-}
-
-export async function refundStats(db: Db, now = new Date()) {
-  const groups = await db.refund.groupBy({ by: ['status'], _count: { _all: true } });
-  const refunds = Object.fromEntries(REFUND_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-  for (const g of groups) refunds[g.status] = g._count._all;
-  const today = new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-  const done = await db.refund.aggregate({
-    where: { status: 'REFUNDED', refundedAt: { gte: chinaDayStart(today) } },
-    _count: { _all: true },
-    _sum: { amountFen: true },
-  });
-  return { refunds, refundedToday: { count: done._count._all, amountFen: done._sum.amountFen ?? 0 } };
-}
-
-export async function listOrders(db: Db, f: { status?: string; q?: string; page: number; pageSize: number }) {
-  const where = {
-    ...(f.status ? { status: f.status } : {}),
-    ...(f.q ? { orderNo: numberMatch(f.q) } : {}),
-  };
-  const [rows, total] = await readSnapshot(db, (tx) =>
-    Promise.all([
-      tx.order.findMany({ where, orderBy: { id: 'desc' }, skip: (f.page - 1) * f.pageSize, take: f.pageSize, include: { ...ORDER_FULL, buyer: true } }),
-      tx.order.count({ where }),
-    ]),
-  );
-  return { items: rows.map((o) => orderView(o, 'admin')), total, page: f.page, pageSize: f.pageSize };
-}
-
-export async function orderDetail(db: Db, orderNo: string) {
-  const o = await readSnapshot(db, (tx) => tx.order.findUnique({ where: { orderNo }, include: { ...ORDER_FULL, buyer: true } }));
-  if (!o) throw notFound(`Order ${orderNo}`);
-  return orderView(o, 'admin');
-}

@@ -1,10 +1,11 @@
 // Paying an order: the unified order + wx.requestPayment parameters, the pay notification, and the
 // sandbox's simulated cashier. An order becomes PAID only from a verified notification or order query.
 import type { Db } from '../db/client.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { recordCall, type PayGateway } from '../payments/gateway.ts';
+import { DomainError, notFound } from '../errors.ts';
+import { recordCall } from '../gateway/call-log.ts';
+import type { PayGateway } from '../gateway/gateway.ts';
 import { requestPaymentParams } from '../wechatpay/jsapi.ts';
-import { ORDER_FULL, orderView, type OrderView } from './views.ts';
+import { ORDER_FULL, orderView, type OrderView } from '../orders/views.ts';
 
 const PREPAY_REUSE_MS = 110 * 60_000; // a prepay_id lives 2 hours; renew it a little before
 
@@ -17,7 +18,7 @@ async function ensurePrepay(db: Db, gw: PayGateway, buyerId: number, orderNo: st
   const order = await db.order.findUnique({ where: { orderNo }, include: { buyer: true, items: true } });
   if (!order || order.buyerId !== buyerId) throw notFound(`Order ${orderNo}`);
   if (order.status !== 'UNPAID') {
-    throw new AppError('INVALID_STATE', order.status === 'CLOSED' ? 'This order was closed; place a new one.' : 'This order is already paid.');
+    throw new DomainError('INVALID_STATE', order.status === 'CLOSED' ? 'This order was closed; place a new one.' : 'This order is already paid.');
   }
   if (order.prepayId && order.prepayAt && Date.now() - order.prepayAt.getTime() < PREPAY_REUSE_MS) {
     return order.prepayId;
@@ -33,7 +34,7 @@ async function ensurePrepay(db: Db, gw: PayGateway, buyerId: number, orderNo: st
   });
   await recordCall(db, call, { orderNo: order.orderNo });
   if (outcome.kind !== 'ok') {
-    throw new AppError('UPSTREAM_UNAVAILABLE', `WeChat Pay could not start the payment (${outcome.code}); try again.`);
+    throw new DomainError('UPSTREAM_UNAVAILABLE', `WeChat Pay could not start the payment (${outcome.code}); try again.`);
   }
   await db.$transaction((tx) =>
     tx.order.updateMany({ where: { id: order.id, status: 'UNPAID' }, data: { prepayId: outcome.prepayId, prepayAt: new Date() } }),

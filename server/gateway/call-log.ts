@@ -1,18 +1,6 @@
-// What the server knows of WeChat Pay: the merchant, the client SDK, where notifications come back, and
-// (sandbox only) the simulated cashier. Built once in main.ts; services receive it.
+// Every call to WeChat Pay is kept as evidence for the merchant: what was asked and what came back, never the key.
 import type { Db } from '../db/client.ts';
-import type { SignType } from '../wechatpay/sign.ts';
-import type { WxCallRecord, WxPayClient } from '../wechatpay/client.ts';
-
-export interface PayGateway {
-  mode: 'sandbox' | 'live';
-  merchant: { appid: string; mchId: string; apiKey: string; signType: SignType };
-  client: WxPayClient;
-  /** Absolute notify URL; known only once the server listens when PUBLIC_BASE_URL is not set. */
-  notifyUrl(kind: 'pay' | 'refund'): string;
-  /** Sandbox only: make the simulated cashier pay this trade and send WeChat's pay notification. */
-  sandboxPay?: (outTradeNo: string) => Promise<{ delivered: boolean }>;
-}
+import type { WxCallRecord } from '../wechatpay/client.ts';
 
 /** The WechatCall row of one call: what was asked and what came back, never the key. */
 export function callRow(call: WxCallRecord, refs: { refundId?: number | null; orderNo?: string | null }) {

@@ -1,5 +1,5 @@
-// An order's status, derived from its payment and its refunds (api-contract.md "The refund workflow").
-import { ORDER_STATUS_FOR_OPEN_REFUND, type RefundStatus } from '../refunds/state.ts';
+// An order's status, derived from its payment and its refunds (docs/lifecycle.md "Orders").
+import { ORDER_STATUS_FOR_OPEN_REFUND, type RefundStatus } from './refunds.ts';
 
 export const ORDER_STATUSES = [
   'UNPAID',

@@ -1,0 +1,18 @@
+// The dashboard's figures: refunds per status, and what was refunded today (a China day).
+import type { Db } from '../db/client.ts';
+import { REFUND_STATUSES } from '../lifecycle/refunds.ts';
+import { chinaDayStart, chinaToday } from './china-day.ts';
+
+export async function refundStats(db: Db, now = new Date()) {
+  const groups = await db.refund.groupBy({ by: ['status'], _count: { _all: true } });
+  const refunds = Object.fromEntries(REFUND_STATUSES.map((s) => [s, 0])) as Record<string, number>;
+  for (const g of groups) refunds[g.status] = g._count._all;
+  const today = chinaToday(now);
+  const done = await db.refund.aggregate({
+    where: { status: 'REFUNDED', refundedAt: { gte: chinaDayStart(today) } },
+    _count: { _all: true },
+    _sum: { amountFen: true },
+  });
+  return { refunds, refundedToday: { count: done._count._all, amountFen: done._sum.amountFen ?? 0 } };
+}
+

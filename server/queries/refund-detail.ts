@@ -1,0 +1,40 @@
+// One refund's whole story for the merchant: the refund, its order, its events and its WeChat calls.
+import { readSnapshot, type Db } from '../db/client.ts';
+import { notFound } from '../errors.ts';
+import { ORDER_FULL, orderView } from '../orders/views.ts';
+import { REFUND_WITH_ORDER_NO, refundView } from '../refunds/views.ts';
+
+export async function refundDetail(db: Db, refundNo: string) {
+  // one snapshot: the refund, its events and its order must tell the same story
+  const found = await readSnapshot(db, async (tx) => {
+    const refund = await tx.refund.findUnique({
+      where: { refundNo },
+      include: {
+        ...REFUND_WITH_ORDER_NO,
+        events: { orderBy: { id: 'asc' } },
+        wechatCalls: { orderBy: { id: 'asc' } },
+      },
+    });
+    if (!refund) return null;
+    return { refund, order: await tx.order.findUniqueOrThrow({ where: { id: refund.orderId }, include: { ...ORDER_FULL, buyer: true } }) };
+  });
+  if (!found) throw notFound(`Refund ${refundNo}`);
+  const { refund: r, order } = found;
+  return {
+    ...refundView(r, 'admin'),
+    order: orderView(order, 'admin'),
+    events: r.events.map((e) => ({ at: e.at.toISOString(), from: e.fromStatus, to: e.toStatus, action: e.action, actor: e.actor, note: e.note })),
+    wechatCalls: r.wechatCalls.map((c) => ({
+      at: c.at.toISOString(),
+      endpoint: c.endpoint,
+      returnCode: c.returnCode,
+      resultCode: c.resultCode,
+      errCode: c.errCode,
+      errCodeDes: c.errCodeDes,
+      httpStatus: c.httpStatus,
+      error: c.error,
+      durationMs: c.durationMs,
+    })),
+  };
+}
+

@@ -1,0 +1,139 @@
+// THE door through which a refund changes: every move of the lifecycle table (lifecycle/refunds.ts), births
+// included, is checked against the table, applied as a compare-and-set on the refund's status, written as an
+// event row (who, when, from, to, why) and carried to its order's money, all in the caller's transaction.
+// Nothing else writes a refund's status or an order's refund money (docs/architecture.md "One door").
+import type { Tx } from '../db/client.ts';
+import { DomainError, LostRace } from '../errors.ts';
+import { findTransition, type RefundAction, type RefundStatus, type Role } from '../lifecycle/refunds.ts';
+import { orderAfterMove, type OrderMoney } from './order-effect.ts';
+
+export interface Actor {
+  role: Role;
+  /** What the event row says: `buyer`, `admin:<name>`, `dispatcher`, `wechat:notify`, … */
+  name: string;
+}
+
+export interface RefundRow {
+  id: number;
+  refundNo: string;
+  orderId: number;
+  status: string;
+  amountFen: number;
+}
+
+interface MoveOptions {
+  note?: string | null;
+  /** Other columns the move sets on the refund (reject reason, fail code, next attempt, …). */
+  data?: Record<string, unknown>;
+}
+
+/** The refund columns a birth sets besides its number, order, amount and status. */
+export interface NewRefund {
+  refundNo: string;
+  amountFen: number;
+  reason: string;
+  source?: string;
+  wxRefundId?: string | null;
+}
+
+type BirthAction = 'request' | 'record_external';
+
+/** The table's move for (from, action), or the error a person acting on a stale page should see. */
+function legalMove(from: RefundStatus | null, action: RefundAction, actor: Actor, refundNo: string) {
+  const t = findTransition(from, action);
+  if (!t) throw new DomainError('INVALID_STATE', `A refund that is ${from ?? 'new'} cannot be ${pastTense(action)}.`);
+  if (t.by !== actor.role) throw new DomainError('FORBIDDEN', `Only the ${t.by} may ${action} a refund.`);
+  return t;
+}
+
+/**
+ * Moves an existing refund along the table. An illegal move: INVALID_STATE / FORBIDDEN. A lost race
+ * (someone moved it first): LostRace, and the caller's transaction must roll back.
+ */
+export async function moveRefund(
+  tx: Tx,
+  refund: RefundRow,
+  action: RefundAction,
+  actor: Actor,
+  opts: MoveOptions = {},
+): Promise<{ status: RefundStatus; updatedAt: Date }> {
+  const from = refund.status as RefundStatus;
+  const t = legalMove(from, action, actor, refund.refundNo);
+  const now = new Date();
+  const { count } = await tx.refund.updateMany({
+    where: { id: refund.id, status: from },
+    data: { ...opts.data, status: t.to, updatedAt: now },
+  });
+  if (count === 0) throw new LostRace(`Refund ${refund.refundNo} was changed by someone else meanwhile; reload it.`);
+  await tx.refundEvent.create({
+    data: { refundId: refund.id, fromStatus: from, toStatus: t.to, action, actor: actor.name, note: opts.note ?? null, at: now },
+  });
+  const order = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
+  await carryToOrder(tx, order, { refundNo: refund.refundNo, amountFen: refund.amountFen, from, to: t.to }, now);
+  return { status: t.to, updatedAt: now };
+}
+
+/**
+ * A refund is born on `order` (read in this transaction): a buyer's request, or one WeChat reports that
+ * the merchant made on its platform. The order's compare-and-set is on the very values the caller's rules
+ * were checked against, so two births at once can never both pass.
+ */
+export async function createRefund(
+  tx: Tx,
+  order: OrderMoney & { id: number },
+  fresh: NewRefund,
+  action: BirthAction,
+  actor: Actor,
+  opts: MoveOptions = {},
+) {
+  const t = legalMove(null, action, actor, fresh.refundNo);
+  const now = new Date();
+  await carryToOrder(tx, order, { refundNo: fresh.refundNo, amountFen: fresh.amountFen, from: null, to: t.to }, now);
+  const refund = await tx.refund.create({
+    data: {
+      ...fresh,
+      ...opts.data,
+      orderId: order.id,
+      status: t.to,
+      ...(t.to === 'REFUNDED' ? { refundedAt: now } : {}),
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+  await tx.refundEvent.create({
+    data: { refundId: refund.id, fromStatus: null, toStatus: t.to, action, actor: actor.name, note: opts.note ?? null, at: now },
+  });
+  return refund;
+}
+
+async function carryToOrder(tx: Tx, o: OrderMoney & { id: number }, move: Parameters<typeof orderAfterMove>[1], now: Date): Promise<void> {
+  const next = orderAfterMove(o, move);
+  if ('refused' in next) throw new DomainError('INVALID_STATE', `Refund ${move.refundNo} cannot be applied to its order: ${next.refused}.`);
+  const { count } = await tx.order.updateMany({
+    where: { id: o.id, refundedFen: o.refundedFen, pendingRefundFen: o.pendingRefundFen, openRefundNo: o.openRefundNo, refundCount: o.refundCount },
+    data: {
+      refundedFen: next.refundedFen,
+      pendingRefundFen: next.pendingRefundFen,
+      openRefundNo: next.openRefundNo,
+      refundCount: next.refundCount,
+      status: next.status,
+      updatedAt: now,
+    },
+  });
+  if (count === 0) throw new LostRace(`The order of refund ${move.refundNo} was changed meanwhile; try again.`);
+}
+
+function pastTense(action: RefundAction): string {
+  const words: Record<RefundAction, string> = {
+    request: 'requested',
+    record_external: 'recorded',
+    approve: 'approved',
+    reject: 'rejected',
+    cancel: 'cancelled',
+    dispatch: 'sent to WeChat Pay',
+    succeed: 'marked refunded',
+    fail: 'marked failed',
+    retry: 'retried',
+  };
+  return words[action];
+}
