@@ -1,20 +1,13 @@
 // The JSON the server sends to the buyer (docs/api-shapes.md). Amounts are integer fen; times are ISO-8601 UTC.
 
-export type OrderStatus =
-  | 'UNPAID'
-  | 'CLOSED'
-  | 'PAID'
-  | 'REFUND_REQUESTED'
-  | 'REFUND_APPROVED'
-  | 'REFUNDING'
-  | 'REFUND_FAILED'
-  | 'PARTIALLY_REFUNDED'
-  | 'REFUNDED';
+// Statuses come from the server's lifecycle table (npm run gen:lifecycle), never a copy kept here. Types only:
+// Node tests type-check this file under the root tsconfig, which rejects value exports from CommonJS files.
+import type { OrderStatus, RefundStatus, RefundTransition } from '../utils/lifecycle-types.generated';
 
-export type RefundStatus = 'REQUESTED' | 'APPROVED' | 'REFUNDING' | 'REFUNDED' | 'REJECTED' | 'CANCELLED' | 'FAILED';
+export type { OrderStatus, RefundStatus };
 
 /** What the buyer may do with a refund now; the server decides, the page only draws buttons for these. */
-export type BuyerRefundAction = 'cancel';
+export type BuyerRefundAction = Extract<RefundTransition, { by: 'buyer'; from: RefundStatus }>['action'];
 
 export interface Product {
   id: number;

@@ -1,5 +1,6 @@
 // Refund rules the pages share: the reasons a buyer can pick, the progress bar, and the buttons for `actions`.
 import type { RefundStatus } from '../api/types';
+import { REFUND_STATUSES, TRANSITIONS } from './lifecycle.generated';
 import { lookup, REFUND_STATUS } from './status';
 
 export const REFUND_REASONS: readonly string[] = ['不想要了', '商品有质量问题', '商品与描述不符', '发货太慢', '其他'];
@@ -15,6 +16,20 @@ export function composeReason(reason: string, note: string): string {
   // The textarea's maxlength already stops typing; the cut guards a pasted or programmatic value.
   const trimmed = note.trim().slice(0, REFUND_NOTE_MAX);
   return trimmed ? `${reason}：${trimmed}` : reason;
+}
+
+/**
+ * Statuses in which the money is on its way: every move out of them is the server's or WeChat's, none a person's,
+ * so a page showing one looks again by itself. Read from the server's table, not listed here.
+ */
+export const MOVING_STATUSES: readonly RefundStatus[] = REFUND_STATUSES.filter((status) => {
+  const moves = TRANSITIONS.filter((t) => t.from === status);
+  return moves.length > 0 && moves.every((t) => t.by === 'system' || t.by === 'wechat');
+});
+
+/** `status` is a string from the network: one this build does not know is not moving. */
+export function isMoving(status: string): boolean {
+  return (MOVING_STATUSES as readonly string[]).indexOf(status) >= 0;
 }
 
 export type StepState = 'done' | 'current' | 'todo' | 'error';

@@ -1,4 +1,5 @@
 // Every status label and tag colour the buyer sees, declared once; pages never spell a status in Chinese.
+// The statuses come from the server's table: one added there fails the type check until it has a label here.
 import type { OrderStatus, RefundStatus } from '../api/types';
 
 /** Tag colours, matched by `.tag--<tone>` in app.wxss. */

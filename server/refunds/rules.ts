@@ -6,7 +6,7 @@ import { isPaidStatus } from '../lifecycle/orders.ts';
 export const MAX_REFUNDS_PER_ORDER = 50; // WeChat Pay's own limit per order
 export const REFUND_WINDOW_MS = 365 * 24 * 3600_000; // WeChat refuses refunds a year after payment
 
-interface OrderMoney {
+interface RefundableOrder {
   status: string;
   totalFen: number;
   refundedFen: number;
@@ -17,7 +17,7 @@ interface OrderMoney {
 }
 
 /** The error a request for `amountFen` would get now, or null when it may go ahead. */
-export function refundBlocker(o: OrderMoney, amountFen: number, now = new Date()): DomainError | null {
+export function refundBlocker(o: RefundableOrder, amountFen: number, now = new Date()): DomainError | null {
   if (!o.paidAt || !isPaidStatus(o.status)) {
     return new DomainError('INVALID_STATE', 'Only a paid order can be refunded.');
   }

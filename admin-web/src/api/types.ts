@@ -1,30 +1,10 @@
 // The JSON shapes the admin API sends (docs/api-shapes.md); amounts are integer fen, times ISO-8601 UTC.
 
-export const REFUND_STATUSES = [
-  'REQUESTED',
-  'APPROVED',
-  'REFUNDING',
-  'REFUNDED',
-  'REJECTED',
-  'CANCELLED',
-  'FAILED',
-] as const;
-export type RefundStatus = (typeof REFUND_STATUSES)[number];
+// Statuses and actions come from the server's lifecycle table (npm run gen:lifecycle), never a copy kept here.
+import type { OrderStatus, RefundAction, RefundStatus } from '../generated/lifecycle';
 
-export const ORDER_STATUSES = [
-  'UNPAID',
-  'CLOSED',
-  'PAID',
-  'REFUND_REQUESTED',
-  'REFUND_APPROVED',
-  'REFUNDING',
-  'REFUND_FAILED',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export type RefundAction = 'approve' | 'reject' | 'retry' | 'cancel';
+export { ORDER_STATUSES, REFUND_STATUSES } from '../generated/lifecycle';
+export type { OrderStatus, RefundAction, RefundStatus };
 
 export interface Refund {
   refundNo: string;

@@ -1,5 +1,7 @@
-// Refund and order statuses declared once: their label keys, tag colours and which ones are still moving.
+// How refund and order statuses look (label keys, tag colours), and which ones are still moving. The statuses
+// themselves come from the server's table: a status added there fails this file's type check until it has a label.
 import type { OrderStatus, RefundStatus } from '../api/types';
+import { OPEN_STATUSES, REFUND_STATUSES, TRANSITIONS } from '../generated/lifecycle';
 import type { MessageKey } from '../i18n/messages';
 
 type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
@@ -26,21 +28,27 @@ export const ORDER_STATUS_VIEW: Record<OrderStatus, { label: MessageKey; tag: Ta
   REFUNDED: { label: 'orderStatus.REFUNDED', tag: 'success' },
 };
 
-/** Refunds the system is still carrying to WeChat: the page polls while one of these is shown. */
-export const IN_FLIGHT: ReadonlySet<RefundStatus> = new Set<RefundStatus>(['APPROVED', 'REFUNDING']);
+/**
+ * Refunds the system is still carrying to WeChat: every move out of them is the dispatcher's or WeChat's, none
+ * a person's. The page polls while one of these is shown.
+ */
+export const IN_FLIGHT: ReadonlySet<RefundStatus> = new Set(
+  REFUND_STATUSES.filter((status) => {
+    const moves = TRANSITIONS.filter((t) => t.from === status);
+    return moves.length > 0 && moves.every((t) => t.by === 'system' || t.by === 'wechat');
+  }),
+);
 
 export function isInFlight(status: RefundStatus): boolean {
   return IN_FLIGHT.has(status);
 }
 
-/** The queue's tabs, in the order a merchant works through them; '' is "all". */
+/**
+ * The queue's tabs, in the order a merchant works through them: the open statuses (someone still has to act),
+ * then the terminal ones, each in the table's order; '' is "all".
+ */
 export const QUEUE_TABS: ReadonlyArray<RefundStatus | ''> = [
-  'REQUESTED',
-  'APPROVED',
-  'REFUNDING',
-  'FAILED',
-  'REFUNDED',
-  'REJECTED',
-  'CANCELLED',
+  ...REFUND_STATUSES.filter((status) => OPEN_STATUSES.includes(status)),
+  ...REFUND_STATUSES.filter((status) => !OPEN_STATUSES.includes(status)),
   '',
 ];

@@ -2,25 +2,24 @@
 // replaced it: 已拒绝 with the merchant's reason, 已取消, 退款失败), and the buttons the server's `actions` allow.
 import { cancelRefund, getRefund } from '../../api/refunds';
 import { messageOf } from '../../api/errors';
-import type { Refund } from '../../api/types';
+import type { Refund, RefundStatus } from '../../api/types';
 import { formatFen } from '../../utils/money';
 import { formatTime } from '../../utils/format';
-import { refundButtons, refundProgress } from '../../utils/refund';
+import { isMoving, refundButtons, refundProgress } from '../../utils/refund';
 import type { ActionButton, ProgressStep } from '../../utils/refund';
 import { lookup, refundStatusLabel } from '../../utils/status';
 import type { Tone } from '../../utils/status';
 import { toastError, toastSuccess, withLoading } from '../../utils/feedback';
 
-// While the money is on its way (APPROVED, REFUNDING) the page looks again by itself this often, so a buyer
-// watching it sees 已退款 arrive without pulling down. Nothing is polled once the refund has settled.
+// While the money is on its way (isMoving: APPROVED, REFUNDING today) the page looks again by itself this
+// often, so a buyer watching it sees 已退款 arrive without pulling down. Nothing is polled once it has settled.
 const AUTO_REFRESH_MS = 5000;
-const MOVING: readonly string[] = ['APPROVED', 'REFUNDING'];
 
 // Timer per page instance, outside `data` (a timer id is not something to render).
 const timers = new WeakMap<object, ReturnType<typeof setTimeout>>();
 
 // What each ending means for the buyer, shown under the progress bar.
-const STATUS_HINTS: Record<string, string> = {
+const STATUS_HINTS: Record<RefundStatus, string> = {
   REQUESTED: '已提交，等待商家处理',
   APPROVED: '商家已同意，即将原路退回',
   REFUNDING: '微信支付处理中，一般几分钟到账，最长 1–3 个工作日',
@@ -76,7 +75,7 @@ Page({
 
   scheduleAutoRefresh() {
     this.stopAutoRefresh();
-    if (MOVING.indexOf(this.data.status) < 0) return;
+    if (!isMoving(this.data.status)) return;
     timers.set(
       this,
       setTimeout(() => {

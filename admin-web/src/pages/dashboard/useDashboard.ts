@@ -7,6 +7,7 @@ import { getStats } from '../../api/stats';
 import type { AdminStats, RefundListItem, RefundStatus } from '../../api/types';
 import { usePolling } from '../../composables/usePolling';
 import { errorMessage } from '../../utils/errors';
+import { IN_FLIGHT } from '../../utils/status';
 
 const OLDEST_SHOWN = 5;
 
@@ -19,7 +20,7 @@ export function useDashboard() {
   const loadedAt = ref<string | null>(null);
 
   const count = (status: RefundStatus): number => stats.value?.refunds[status] ?? 0;
-  const inFlight = computed(() => count('APPROVED') + count('REFUNDING'));
+  const inFlight = computed(() => [...IN_FLIGHT].reduce((sum, status) => sum + count(status), 0));
 
   async function load(): Promise<void> {
     loading.value = stats.value === null;

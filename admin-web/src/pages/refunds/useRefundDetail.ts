@@ -1,5 +1,5 @@
 // Refund detail logic: loads one refund with its order, events and WeChat calls; polls every 2 s
-// while it is in flight (APPROVED, REFUNDING) until it is final; wires the merchant's actions.
+// while it is in flight (IN_FLIGHT in utils/status) until it is final; wires the merchant's actions.
 import { computed, ref, watch, type Ref } from 'vue';
 import { useRouter } from 'vue-router';
 import { ApiError } from '../../api/http';

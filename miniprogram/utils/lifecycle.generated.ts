@@ -1,0 +1,42 @@
+// generated from server/lifecycle/refunds.ts and server/lifecycle/orders.ts by npm run gen:lifecycle; do not edit.
+// The refund and order lifecycles as the server runs them. Labels and colours stay in the UI (presentation);
+// which buttons a refund shows comes from its `actions` in the API answer, not from this table.
+
+export const REFUND_STATUSES = ['REQUESTED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'REJECTED', 'CANCELLED', 'FAILED'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/** A refund in one of these blocks another request on its order. */
+export const OPEN_STATUSES: readonly RefundStatus[] = ['REQUESTED', 'APPROVED', 'REFUNDING', 'FAILED'];
+/** A refund never leaves these. */
+export const TERMINAL_STATUSES: readonly RefundStatus[] = ['REFUNDED', 'REJECTED', 'CANCELLED'];
+
+/** Every move: from × action → to, and who may take it; `from: null` is the birth of a refund. */
+export const TRANSITIONS = [
+  { from: null, action: 'request', to: 'REQUESTED', by: 'buyer' },
+  { from: null, action: 'record_external', to: 'REFUNDED', by: 'wechat' },
+  { from: 'REQUESTED', action: 'approve', to: 'APPROVED', by: 'admin' },
+  { from: 'REQUESTED', action: 'reject', to: 'REJECTED', by: 'admin' },
+  { from: 'REQUESTED', action: 'cancel', to: 'CANCELLED', by: 'buyer' },
+  { from: 'APPROVED', action: 'dispatch', to: 'REFUNDING', by: 'system' },
+  { from: 'REFUNDING', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
+  { from: 'REFUNDING', action: 'fail', to: 'FAILED', by: 'wechat' },
+  { from: 'FAILED', action: 'retry', to: 'APPROVED', by: 'admin' },
+  { from: 'FAILED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
+  { from: 'APPROVED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
+] as const;
+export type RefundTransition = (typeof TRANSITIONS)[number];
+export type RefundAction = RefundTransition['action'];
+export type Role = RefundTransition['by'];
+
+export const ORDER_STATUSES = [
+  'UNPAID',
+  'CLOSED',
+  'PAID',
+  'REFUND_REQUESTED',
+  'REFUND_APPROVED',
+  'REFUNDING',
+  'REFUND_FAILED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
