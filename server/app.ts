@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { PayGateway } from './gateway/gateway.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { fulfilmentRoutes } from './http/fulfilment-routes.ts';
 import { requireAdmin, requireBuyer } from './http/auth.ts';
 import { apiNotFound, errorHandler } from './http/error-handler.ts';
 import { mpRoutes } from './http/mp-routes.ts';
@@ -25,6 +26,7 @@ export interface AppDeps {
   /** jscode2session: a wx.login code → the buyer's openid. */
   code2Session: (code: string) => Promise<string>;
   wakeDispatcher: () => void;
+  wakeOutbox: () => void;
   publicBaseUrl: () => string;
   version: string;
 }
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(mpRoutes(api, deps));
   app.use(adminRoutes(api, deps));
+  app.use(fulfilmentRoutes(api, deps));
   const openapi = buildOpenApi(api, deps.version);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

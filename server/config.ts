@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   RETRY_BASE_MS: intFrom(2000, 1),
   REFUND_ORDER_GAP_S: intFrom(60),
   ORDER_CLOSE_AFTER_S: intFrom(1800, 1),
+  ORDER_AUTO_RECEIVE_S: intFrom(864_000, 1),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   BUYER_RATE_LIMIT_PER_MIN: intFrom(600, 1),
@@ -48,6 +49,7 @@ const EnvSchema = z.object({
   SANDBOX_DATA_DIR: z.string().optional(),
   SANDBOX_SETTLE_DELAY_MS: intFrom(3000),
   SANDBOX_NOTIFY_RETRY_SCALE: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
+  SANDBOX_TOKEN_TTL_S: intFrom(7200, 1),
   WXMALL_TEST_FAULTS: z.string().optional(),
 });
 
@@ -81,6 +83,7 @@ export interface Config {
   retryBaseMs: number;
   refundOrderGapMs: number;
   orderCloseAfterMs: number;
+  orderAutoReceiveMs: number;
   admin?: { username: string; password: string };
   buyerRateLimitPerMin: number;
   logLevel: string;
@@ -88,7 +91,7 @@ export interface Config {
    * The embedded sandbox's settings; with `url`, several instances share one standalone sandbox
    * (`tsx server/sandbox/main.ts`) whose materials are in `dataDir` instead of starting their own.
    */
-  sandbox: { port: number; settleDelayMs: number; notifyRetryScale: number; url?: string; dataDir: string };
+  sandbox: { port: number; settleDelayMs: number; notifyRetryScale: number; tokenTtlS: number; url?: string; dataDir: string };
   /** Test-only crash points, e.g. "crash:after-claim"; see server/test-faults.ts. */
   testFaults?: string;
 }
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryBaseMs: e.RETRY_BASE_MS,
     refundOrderGapMs: e.REFUND_ORDER_GAP_S * 1000,
     orderCloseAfterMs: e.ORDER_CLOSE_AFTER_S * 1000,
+    orderAutoReceiveMs: e.ORDER_AUTO_RECEIVE_S * 1000,
     admin,
     buyerRateLimitPerMin: e.BUYER_RATE_LIMIT_PER_MIN,
     logLevel: e.LOG_LEVEL,
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.SANDBOX_PORT,
       settleDelayMs: e.SANDBOX_SETTLE_DELAY_MS,
       notifyRetryScale: Number(e.SANDBOX_NOTIFY_RETRY_SCALE),
+      tokenTtlS: e.SANDBOX_TOKEN_TTL_S,
       url: e.SANDBOX_URL?.replace(/\/+$/, ''),
       dataDir: path.resolve(e.SANDBOX_DATA_DIR ?? e.DATA_DIR),
     },

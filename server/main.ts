@@ -8,6 +8,11 @@ import { ConfigError, loadConfig, type WxPayCredentials } from './config.ts';
 import { createDb, migrate } from './db/client.ts';
 import { createLogger } from './logger.ts';
 import { UnpaidOrderCloser } from './payments/unpaid-closer.ts';
+import { databaseTokenStore } from './gateway/platform-token-store.ts';
+import { AutoReceiver } from './orders/auto-receiver.ts';
+import { SHIPPING_UPLOAD, shippingUploadHandler } from './orders/shipping-upload.ts';
+import { OutboxWorker } from './outbox/worker.ts';
+import { WechatPlatformClient } from './wechat/platform/client.ts';
 import type { PayGateway } from './gateway/gateway.ts';
 import { sandboxCashier } from './payments/sandbox-cashier.ts';
 import { seedDemoProducts } from './products/service.ts';
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
       port: config.sandbox.port,
       settleDelayMs: config.sandbox.settleDelayMs,
       notifyRetryScale: config.sandbox.notifyRetryScale,
+      tokenTtlS: config.sandbox.tokenTtlS,
       logger: log.child({ component: 'sandbox' }),
     });
     creds = { ...sandbox.merchant };
@@ -77,6 +83,14 @@ async function main(): Promise<void> {
     timeoutMs: config.wxpayTimeoutMs,
   });
   const code2Session = createCode2Session({ apiBase: wechatApiBase, appid: creds.appid, secret: creds.appSecret, ca });
+  const platform = new WechatPlatformClient({
+    apiBase: wechatApiBase,
+    appid: creds.appid,
+    secret: creds.appSecret,
+    tokenStore: databaseTokenStore(db, creds.appid),
+    ca,
+    timeoutMs: config.wxpayTimeoutMs,
+  });
 
   let boundBase = `http://${config.host}:${config.port}`;
   const publicBaseUrl = () => config.publicBaseUrl ?? boundBase;
@@ -91,6 +105,14 @@ async function main(): Promise<void> {
   const dispatcher = new RefundDispatcher(db, gateway, config, log.child({ component: 'dispatcher' }));
   const reconciler = new RefundReconciler(db, gateway, config, log.child({ component: 'reconciler' }));
   const closer = new UnpaidOrderCloser(db, gateway, config, log.child({ component: 'order-closer' }));
+  const outbox = new OutboxWorker(
+    db,
+    { [SHIPPING_UPLOAD]: shippingUploadHandler(db, platform) },
+    // a claim outlives one call, its token renewal and its retry; a dozen tries with back-off span hours
+    { retryBaseMs: config.retryBaseMs, leaseMs: 3 * config.wxpayTimeoutMs + 5000, maxAttempts: 12 },
+    log.child({ component: 'outbox' }),
+  );
+  const autoReceiver = new AutoReceiver(db, config, log.child({ component: 'auto-receive' }));
 
   const app = createApp({
     config,
@@ -100,6 +122,7 @@ async function main(): Promise<void> {
     version,
     publicBaseUrl,
     wakeDispatcher: () => dispatcher.wake(),
+    wakeOutbox: () => outbox.wake(),
     code2Session: async (code) => {
       try {
         return (await code2Session(code)).openid;
@@ -128,6 +151,8 @@ async function main(): Promise<void> {
   reconciler.start();
   // look for stale unpaid orders a few times per close period, at most every 30 s
   closer.start(Math.min(30_000, Math.max(500, Math.floor(config.orderCloseAfterMs / 4))));
+  outbox.start();
+  autoReceiver.start();
   log.info({ url: boundBase, mode: config.mode, sandboxUrl: config.mode === 'sandbox' ? wxpayApiBase : undefined, notifyBase: publicBaseUrl() }, 'listening');
   if (config.mode === 'sandbox' && !config.admin) {
     process.stdout.write(
@@ -145,9 +170,10 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping: no new requests; finishing in-flight requests and WeChat calls');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.all([dispatcher.stop(), reconciler.stop(), closer.stop()]);
+    await Promise.all([dispatcher.stop(), reconciler.stop(), closer.stop(), outbox.stop(), autoReceiver.stop()]);
     await closed;
     client.close();
+    platform.close();
     await sandbox?.close();
     await db.$disconnect();
     log.info('stopped');

@@ -9,11 +9,13 @@ import RefundQueuePage from './pages/refunds/RefundQueuePage.vue';
 import RefundDetailPage from './pages/refunds/RefundDetailPage.vue';
 import OrderListPage from './pages/orders/OrderListPage.vue';
 import OrderDetailPage from './pages/orders/OrderDetailPage.vue';
+import ShippingQueuePage from './pages/shipping/ShippingQueuePage.vue';
+import ProductsPage from './pages/products/ProductsPage.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
     public?: boolean;
-    nav?: 'dashboard' | 'refunds' | 'orders';
+    nav?: 'dashboard' | 'shipping' | 'refunds' | 'orders' | 'products';
   }
 }
 
@@ -27,6 +29,7 @@ export const router = createRouter({
       children: [
         { path: '', redirect: { name: 'dashboard' } },
         { path: 'dashboard', name: 'dashboard', component: DashboardPage, meta: { nav: 'dashboard' } },
+        { path: 'shipping', name: 'shipping', component: ShippingQueuePage, meta: { nav: 'shipping' } },
         { path: 'refunds', name: 'refunds', component: RefundQueuePage, meta: { nav: 'refunds' } },
         {
           path: 'refunds/:refundNo',
@@ -43,6 +46,7 @@ export const router = createRouter({
           props: true,
           meta: { nav: 'orders' },
         },
+        { path: 'products', name: 'products', component: ProductsPage, meta: { nav: 'products' } },
       ],
     },
     { path: '/:pathMatch(.*)*', redirect: { name: 'dashboard' } },

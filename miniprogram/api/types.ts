@@ -42,6 +42,25 @@ export interface Refund {
   updatedAt: string;
 }
 
+/** A delivery address, as wx.chooseAddress gives it (renamed): each field 1–100 characters, phone 5–20 of [0-9+-]. */
+export interface Address {
+  name: string;
+  phone: string;
+  province: string;
+  city: string;
+  district: string;
+  detail: string;
+}
+
+export type ShippingStatus = 'UNSHIPPED' | 'SHIPPED' | 'RECEIVED';
+
+export interface Shipment {
+  carrier: string;
+  carrierName: string;
+  trackingNo: string;
+  shippedAt: string;
+}
+
 export interface Order {
   orderNo: string;
   status: OrderStatus;
@@ -54,6 +73,14 @@ export interface Order {
   createdAt: string;
   paidAt: string | null;
   updatedAt: string;
+  shippingStatus: ShippingStatus;
+  /** null for an order placed without one (it cannot be shipped). */
+  address: Address | null;
+  /** null until shipped. */
+  shipment: Shipment | null;
+  receivedAt: string | null;
+  /** The order's moves the buyer may take now (`receive`); refund moves stay on each refund. */
+  actions: string[];
 }
 
 export interface LoginResult {
@@ -73,6 +100,14 @@ export interface PayParams {
 
 export interface ListResult<T> {
   items: T[];
+}
+
+/** The filters of GET /api/mp/orders?tab=; no tab is 全部. */
+export type OrderTab = 'UNPAID' | 'TO_SHIP' | 'TO_RECEIVE' | 'DONE' | 'AFTER_SALES';
+
+export interface OrderList extends ListResult<Order> {
+  /** The buyer's orders in each tab, whichever tab was asked for. */
+  counts: Record<OrderTab, number>;
 }
 
 export interface NewOrderItem {

@@ -1,4 +1,4 @@
-// Toasts and loading in one place, so every page tells the buyer about failures the same way, in Chinese.
+// Toasts, loading and confirmation modals in one place, so every page tells the buyer about failures the same way, in Chinese.
 import { messageOf } from '../api/errors';
 
 export function toastError(err: unknown): void {
@@ -21,5 +21,34 @@ export async function withLoading<T>(title: string, task: () => Promise<T>): Pro
     return await task();
   } finally {
     wx.hideLoading();
+  }
+}
+
+export interface ConfirmedStep {
+  title: string;
+  content: string;
+  confirmText: string;
+  cancelText: string;
+  /** The loading mask's text while `task` runs. */
+  loading: string;
+  /** The success toast. */
+  done: string;
+}
+
+/**
+ * Asks first with a modal; only when the buyer confirms, runs `task` behind the loading mask and toasts `done`.
+ * A failure is toasted here. Resolves to the task's result, or undefined when cancelled or failed.
+ */
+export async function confirmThenRun<T>(step: ConfirmedStep, task: () => Promise<T>): Promise<T | undefined> {
+  try {
+    const { title, content, confirmText, cancelText } = step;
+    const { confirm } = await wx.showModal({ title, content, confirmText, cancelText });
+    if (!confirm) return undefined;
+    const result = await withLoading(step.loading, task);
+    toastSuccess(step.done);
+    return result;
+  } catch (err) {
+    toastError(err);
+    return undefined;
   }
 }

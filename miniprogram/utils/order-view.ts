@@ -1,8 +1,9 @@
-// Order and refund rows as the pages draw them: money as text, status as label + tone. Shared by the list and detail.
+// Order and refund rows as the pages draw them: money as text, status as label + tone, the shipping state.
+// Shared by the list and detail.
 import type { Order, Refund } from '../api/types';
 import { formatFen } from './money';
 import { formatTime } from './format';
-import { orderStatusLabel, refundStatusLabel } from './status';
+import { orderStatusLabel, refundStatusLabel, shippingStatusLabel } from './status';
 import type { Tone } from './status';
 
 export interface RefundRow {
@@ -22,6 +23,8 @@ export interface OrderCard {
   summary: string;
   timeText: string;
   unpaid: boolean;
+  /** '已发货 · 顺丰速运' once shipped, '' before. */
+  shippingText: string;
 }
 
 export function refundRow(r: Refund): RefundRow {
@@ -34,6 +37,12 @@ export function refundRow(r: Refund): RefundRow {
     reason: r.reason,
     timeText: formatTime(r.createdAt),
   };
+}
+
+export function shippingText(o: Order): string {
+  if (o.shippingStatus !== 'SHIPPED' && o.shippingStatus !== 'RECEIVED') return '';
+  const label = shippingStatusLabel(o.shippingStatus).text;
+  return o.shipment ? `${label} · ${o.shipment.carrierName}` : label;
 }
 
 export function orderCard(o: Order): OrderCard {
@@ -49,5 +58,6 @@ export function orderCard(o: Order): OrderCard {
     summary,
     timeText: formatTime(o.createdAt),
     unpaid: o.status === 'UNPAID',
+    shippingText: shippingText(o),
   };
 }

@@ -1,6 +1,6 @@
 // Every status label and tag colour the buyer sees, declared once; pages never spell a status in Chinese.
 // The statuses come from the server's table: one added there fails the type check until it has a label here.
-import type { OrderStatus, RefundStatus } from '../api/types';
+import type { OrderStatus, OrderTab, RefundStatus, ShippingStatus } from '../api/types';
 
 /** Tag colours, matched by `.tag--<tone>` in app.wxss. */
 export type Tone = 'warning' | 'primary' | 'success' | 'danger' | 'muted';
@@ -32,6 +32,28 @@ export const REFUND_STATUS: Record<RefundStatus, StatusLabel> = {
   FAILED: { text: '退款失败', tone: 'danger' },
 };
 
+export const SHIPPING_STATUS: Record<ShippingStatus, StatusLabel> = {
+  UNSHIPPED: { text: '待发货', tone: 'warning' },
+  SHIPPED: { text: '已发货', tone: 'primary' },
+  RECEIVED: { text: '已收货', tone: 'success' },
+};
+
+export interface OrderTabLabel {
+  /** '' is 全部 (no filter). */
+  key: OrderTab | '';
+  text: string;
+}
+
+/** The order list's tabs, in the order every mall shows them. */
+export const ORDER_TABS: readonly OrderTabLabel[] = [
+  { key: '', text: '全部' },
+  { key: 'UNPAID', text: '待付款' },
+  { key: 'TO_SHIP', text: '待发货' },
+  { key: 'TO_RECEIVE', text: '待收货' },
+  { key: 'DONE', text: '已完成' },
+  { key: 'AFTER_SALES', text: '售后' },
+];
+
 // A status this build does not know yet (the server grew one) still gets a readable tag.
 const UNKNOWN: StatusLabel = { text: '处理中', tone: 'muted' };
 
@@ -46,4 +68,8 @@ export function orderStatusLabel(status: string): StatusLabel {
 
 export function refundStatusLabel(status: string): StatusLabel {
   return lookup<StatusLabel>(REFUND_STATUS, status) ?? UNKNOWN;
+}
+
+export function shippingStatusLabel(status: string): StatusLabel {
+  return lookup<StatusLabel>(SHIPPING_STATUS, status) ?? UNKNOWN;
 }

@@ -53,12 +53,12 @@ export function mpRoutes(api: Api, deps: MpRouteDeps): Router {
   }));
 
   api.route(r, { method: 'post', path: '/api/mp/orders', tag: 'buyer', auth: 'buyer', summary: 'Place an order (stock is taken)', body: S.CreateOrderBody, status: 201, response: S.OrderShape, errors: [400, 401, 404, 422] }, async ({ req, body }) =>
-    createOrder(db, req.buyer!.id, body.items),
+    createOrder(db, req.buyer!.id, body.items, body.address),
   );
 
-  api.route(r, { method: 'get', path: '/api/mp/orders', tag: 'buyer', auth: 'buyer', summary: "The buyer's own orders, newest first", response: z.object({ items: z.array(S.OrderShape) }) }, async ({ req }) => ({
-    items: await listBuyerOrders(db, req.buyer!.id),
-  }));
+  api.route(r, { method: 'get', path: '/api/mp/orders', tag: 'buyer', auth: 'buyer', summary: "The buyer's own orders, newest first (one tab or all), and how many are in each tab", query: S.BuyerOrdersQuery, response: z.object({ items: z.array(S.OrderShape), counts: z.record(z.enum(S.BUYER_TABS), z.number().int()) }), errors: [400, 401] }, async ({ req, query }) =>
+    listBuyerOrders(db, req.buyer!.id, query.tab),
+  );
 
   api.route(r, { method: 'get', path: '/api/mp/orders/:orderNo', tag: 'buyer', auth: 'buyer', summary: 'One of the buyer’s orders', response: S.OrderShape, errors: [401, 404] }, async ({ req, params: p }) =>
     getBuyerOrder(db, req.buyer!.id, params(p, 'orderNo')),

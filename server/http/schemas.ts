@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { REFUND_STATUSES } from '../lifecycle/refunds.ts';
 import { ORDER_STATUSES } from '../lifecycle/orders.ts';
+import { SHIPPING_STATUSES } from '../lifecycle/shipping.ts';
 import { NUMBER_PATTERN } from '../lib/ids.ts';
 
 const fen = (what: string) =>
@@ -12,7 +13,18 @@ export const NumberParam = z.string().regex(NUMBER_PATTERN, 'must be 1–32 char
 // --- requests -------------------------------------------------------------------------------------
 export const LoginBody = z.strictObject({ code: z.string().min(1, 'code is required').max(128) });
 
+const addressLine = (field: string) => z.string({ error: `${field} is required` }).trim().min(1, `${field} is required`).max(100, `${field} may have at most 100 characters`);
+export const AddressShape = z.strictObject({
+  name: addressLine('name'),
+  phone: z.string({ error: 'phone is required' }).regex(/^[0-9+-]{5,20}$/, 'phone must be 5–20 of 0-9 + -'),
+  province: addressLine('province'),
+  city: addressLine('city'),
+  district: addressLine('district'),
+  detail: addressLine('detail'),
+});
+
 export const CreateOrderBody = z.strictObject({
+  address: AddressShape.optional().describe('what wx.chooseAddress gives; an order without one cannot be shipped'),
   items: z
     .array(
       z.strictObject({
@@ -66,8 +78,17 @@ export const AdminRefundsQuery = z.object({
 
 export const AdminOrdersQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
+  shippingStatus: z.enum(SHIPPING_STATUSES).optional(),
   q: search,
   ...pageQuery,
+});
+
+export const BUYER_TABS = ['UNPAID', 'TO_SHIP', 'TO_RECEIVE', 'DONE', 'AFTER_SALES'] as const;
+export const BuyerOrdersQuery = z.object({ tab: z.enum(BUYER_TABS).optional() });
+
+export const ShipBody = z.strictObject({
+  carrier: z.string({ error: 'carrier is required' }).min(1, 'carrier is required').max(20),
+  trackingNo: z.string({ error: 'trackingNo is required' }).trim().regex(/^[0-9A-Za-z-]{1,64}$/, 'trackingNo must be 1–64 of 0-9 A-Z a-z -'),
 });
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -125,7 +146,19 @@ export const OrderShape = z.object({
   paidAt: time.nullable(),
   updatedAt: time,
   buyer: z.object({ openid: z.string() }).optional().describe('admin views only'),
+  shippingStatus: z.enum(SHIPPING_STATUSES),
+  address: AddressShape.nullable(),
+  shipment: z.object({ carrier: z.string(), carrierName: z.string(), trackingNo: z.string(), shippedAt: time }).nullable(),
+  receivedAt: time.nullable(),
+  actions: z.array(z.string()).describe('the order moves the caller may take now (ship, receive)'),
+  wechatShipping: z
+    .object({ status: z.enum(['PENDING', 'UPLOADED', 'FAILED']), lastError: z.string().nullable(), uploadedAt: time.nullable(), attempts: z.number().int() })
+    .nullable()
+    .optional()
+    .describe('admin views only: the upload of the shipment to WeChat'),
 });
+
+export const CarrierList = z.object({ items: z.array(z.object({ code: z.string(), name: z.string() })) });
 
 export const PaymentShape = z.object({
   timeStamp: z.string(),

@@ -2,6 +2,8 @@
 import { readSnapshot, type Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { newOrderNo } from '../lib/ids.ts';
+import { addressToColumn, type Address } from './address.ts';
+import { BUYER_TAB_FILTERS, type BuyerTab } from './tabs.ts';
 import { ORDER_FULL, orderView, type OrderView } from './views.ts';
 
 export interface OrderLineInput {
@@ -9,7 +11,7 @@ export interface OrderLineInput {
   quantity: number;
 }
 
-export async function createOrder(db: Db, buyerId: number, lines: OrderLineInput[]): Promise<OrderView> {
+export async function createOrder(db: Db, buyerId: number, lines: OrderLineInput[], address?: Address): Promise<OrderView> {
   // the same product twice in one order is one line
   const merged = new Map<number, number>();
   for (const l of lines) merged.set(l.productId, (merged.get(l.productId) ?? 0) + l.quantity);
@@ -36,6 +38,7 @@ export async function createOrder(db: Db, buyerId: number, lines: OrderLineInput
         buyerId,
         status: 'UNPAID',
         totalFen,
+        address: addressToColumn(address),
         createdAt: now,
         updatedAt: now,
         items: { create: items },
@@ -46,9 +49,16 @@ export async function createOrder(db: Db, buyerId: number, lines: OrderLineInput
   return orderView(order, 'buyer');
 }
 
-export async function listBuyerOrders(db: Db, buyerId: number): Promise<OrderView[]> {
-  const rows = await readSnapshot(db, (tx) => tx.order.findMany({ where: { buyerId }, include: ORDER_FULL, orderBy: { id: 'desc' }, take: 100 }));
-  return rows.map((o) => orderView(o, 'buyer'));
+/** The buyer's orders (newest first, one tab or all) and how many are in each tab. */
+export async function listBuyerOrders(db: Db, buyerId: number, tab?: BuyerTab): Promise<{ items: OrderView[]; counts: Record<BuyerTab, number> }> {
+  const tabs = Object.keys(BUYER_TAB_FILTERS) as BuyerTab[];
+  const [rows, ...counts] = await readSnapshot(db, (tx) =>
+    Promise.all([
+      tx.order.findMany({ where: { buyerId, ...(tab ? BUYER_TAB_FILTERS[tab] : {}) }, include: ORDER_FULL, orderBy: { id: 'desc' }, take: 100 }),
+      ...tabs.map((t) => tx.order.count({ where: { buyerId, ...BUYER_TAB_FILTERS[t] } })),
+    ]),
+  );
+  return { items: rows.map((o) => orderView(o, 'buyer')), counts: Object.fromEntries(tabs.map((t, i) => [t, counts[i]])) as Record<BuyerTab, number> };
 }
 
 export async function getBuyerOrder(db: Db, buyerId: number, orderNo: string): Promise<OrderView> {

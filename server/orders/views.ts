@@ -1,7 +1,13 @@
-// The order as the API shows it (docs/api-shapes.md): lines, money, its refunds and whether a refund may be asked.
-import { refundView, type RefundRecord } from '../refunds/views.ts';
+// The order as the API shows it (docs/api-shapes.md): lines, money, its refunds and whether a refund may be
+// asked, its address and shipment, and the order moves the viewer may take now.
 import type { Role } from '../lifecycle/refunds.ts';
+import { shippingActionsFor, type ShippingStatus } from '../lifecycle/shipping.ts';
+import type { OutboxState } from '../outbox/outbox.ts';
 import { refundBlocker } from '../refunds/rules.ts';
+import { refundView, type RefundRecord } from '../refunds/views.ts';
+import { carrierName } from '../wechat/carriers.ts';
+import { addressFromColumn } from './address.ts';
+import { shipBlocker } from './shipping-rules.ts';
 
 export interface OrderRecord {
   orderNo: string;
@@ -14,6 +20,12 @@ export interface OrderRecord {
   paidAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  address: string | null;
+  shippingStatus: string;
+  carrier: string | null;
+  trackingNo: string | null;
+  shippedAt: Date | null;
+  receivedAt: Date | null;
   items: Array<{ productId: number; name: string; priceFen: number; quantity: number }>;
   refunds: Array<Omit<RefundRecord, 'order'>>;
   buyer?: { openid: string };
@@ -24,7 +36,24 @@ export const ORDER_FULL = {
   refunds: { orderBy: { id: 'desc' } },
 } as const;
 
-export function orderView(o: OrderRecord, viewer: Role, now = new Date()) {
+/** What the merchant sees of the shipment's upload to WeChat (admin views; undefined: not looked up). */
+function wechatShipping(upload: OutboxState | null) {
+  if (!upload) return null;
+  return {
+    status: upload.status === 'DONE' ? ('UPLOADED' as const) : upload.status,
+    lastError: upload.lastError,
+    uploadedAt: upload.doneAt ? upload.doneAt.toISOString() : null,
+    attempts: upload.attempts,
+  };
+}
+
+/** The order's moves this viewer may take now: the table's, less those the order's rules forbid. */
+function orderActions(o: OrderRecord, viewer: Role): string[] {
+  return shippingActionsFor(o.shippingStatus as ShippingStatus, viewer).filter((a) => a !== 'ship' || shipBlocker(o) === null);
+}
+
+export function orderView(o: OrderRecord, viewer: Role, opts: { now?: Date; upload?: OutboxState | null } = {}) {
+  const now = opts.now ?? new Date();
   return {
     orderNo: o.orderNo,
     status: o.status,
@@ -45,6 +74,15 @@ export function orderView(o: OrderRecord, viewer: Role, now = new Date()) {
     paidAt: o.paidAt ? o.paidAt.toISOString() : null,
     updatedAt: o.updatedAt.toISOString(),
     ...(viewer === 'admin' && o.buyer ? { buyer: { openid: o.buyer.openid } } : {}),
+    shippingStatus: o.shippingStatus as ShippingStatus,
+    address: addressFromColumn(o.address),
+    shipment:
+      o.carrier && o.trackingNo && o.shippedAt
+        ? { carrier: o.carrier, carrierName: carrierName(o.carrier) ?? o.carrier, trackingNo: o.trackingNo, shippedAt: o.shippedAt.toISOString() }
+        : null,
+    receivedAt: o.receivedAt ? o.receivedAt.toISOString() : null,
+    actions: orderActions(o, viewer),
+    ...(viewer === 'admin' ? { wechatShipping: wechatShipping(opts.upload ?? null) } : {}),
   };
 }
 export type OrderView = ReturnType<typeof orderView>;

@@ -1,6 +1,7 @@
-// The dashboard's figures: refunds per status, and what was refunded today (a China day).
+// The dashboard's figures: refunds per status, what was refunded today (a China day), orders to ship.
 import type { Db } from '../db/client.ts';
 import { REFUND_STATUSES } from '../lifecycle/refunds.ts';
+import { AWAITING_SHIPMENT } from '../orders/tabs.ts';
 import { chinaDayStart, chinaToday } from './china-day.ts';
 
 export async function refundStats(db: Db, now = new Date()) {
@@ -13,6 +14,7 @@ export async function refundStats(db: Db, now = new Date()) {
     _count: { _all: true },
     _sum: { amountFen: true },
   });
-  return { refunds, refundedToday: { count: done._count._all, amountFen: done._sum.amountFen ?? 0 } };
+  const toShip = await db.order.count({ where: AWAITING_SHIPMENT });
+  return { refunds, refundedToday: { count: done._count._all, amountFen: done._sum.amountFen ?? 0 }, orders: { toShip } };
 }
 

@@ -3,6 +3,7 @@ import { readSnapshot, type Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
 import { ORDER_FULL, orderView } from '../orders/views.ts';
 import { REFUND_WITH_ORDER_NO, refundView } from '../refunds/views.ts';
+import { eventView } from './event-view.ts';
 
 export async function refundDetail(db: Db, refundNo: string) {
   // one snapshot: the refund, its events and its order must tell the same story
@@ -23,7 +24,7 @@ export async function refundDetail(db: Db, refundNo: string) {
   return {
     ...refundView(r, 'admin'),
     order: orderView(order, 'admin'),
-    events: r.events.map((e) => ({ at: e.at.toISOString(), from: e.fromStatus, to: e.toStatus, action: e.action, actor: e.actor, note: e.note })),
+    events: r.events.map(eventView),
     wechatCalls: r.wechatCalls.map((c) => ({
       at: c.at.toISOString(),
       endpoint: c.endpoint,

@@ -69,8 +69,10 @@ export async function requestRefund(
   } catch (err) {
     // another request on this order won the race (the order's compare-and-set or the one-open-refund index)
     const raced = err instanceof LostRace || isUniqueViolation(err);
-    // the same key raced with itself: the winner's refund is the answer
-    if (idempotencyKey && raced) {
+    // the same key raced with itself: the winner's refund is the answer (the loser may also have read the
+    // winner's committed refund and been told a refund is open)
+    const inProgress = raced || (err instanceof DomainError && err.code === 'REFUND_IN_PROGRESS');
+    if (idempotencyKey && inProgress) {
       const replay = await replayIdempotent(db, buyerId, idempotencyKey, hash);
       if (replay) return { refund: replay, created: false };
     }

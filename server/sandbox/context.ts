@@ -1,6 +1,7 @@
-// What every sandbox handler is given: the merchant, the store, the faults and the background workers.
+// What every sandbox handler is given: the merchant, the stores, the faults and the background workers.
 import type { Faults } from './faults.ts';
 import type { Notifier } from './notifier.ts';
+import type { PlatformStore } from './platform-store.ts';
 import type { Settler } from './settler.ts';
 import type { Store } from './store.ts';
 import type { SandboxLogger, SandboxMerchant } from './types.ts';
@@ -8,11 +9,15 @@ import type { SandboxLogger, SandboxMerchant } from './types.ts';
 export interface Ctx {
   merchant: SandboxMerchant;
   store: Store;
+  /** The platform tables (tokens, shipping, subscribe messages) in the same database as `store`. */
+  platform: PlatformStore;
   faults: Faults;
   notifier: Notifier;
   settler: Settler;
   log: SandboxLogger;
   settleDelayMs: number;
+  /** Life of a stable access token, in seconds. */
+  tokenTtlS: number;
   /** Aborted when the sandbox closes: handlers waiting on a fault's delay stop waiting. */
   closing: AbortSignal;
 }

@@ -1,11 +1,12 @@
-// The /sandbox/* JSON control API for tests and demos: pay a trade, arm faults, inspect refunds and calls, settle.
+// The /sandbox/* JSON control API for tests and demos: pay a trade, arm faults, inspect refunds and calls, settle (platform side: platform-control.ts).
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Ctx } from './context.ts';
 import { FaultsPatch } from './faults.ts';
-import { sendJson } from './http-io.ts';
+import { parseJson, sendJson } from './http-io.ts';
 import { newRefundId } from './ids.ts';
 import { payTrade, readTrade } from './payments.ts';
+import { platformControl } from './platform-control.ts';
 import { validNotifyUrl } from './protocol.ts';
 import { refundLimitProblem } from './refund-api.ts';
 import type { RefundRow } from './store.ts';
@@ -32,24 +33,6 @@ function refundItem(ctx: Ctx, r: RefundRow) {
     calls: calls.length,
     fees: calls.map((c) => c.refund_fee),
   };
-}
-
-function parseJson<T>(res: ServerResponse, raw: Buffer, schema: z.ZodType<T>): T | undefined {
-  let value: unknown = {};
-  if (raw.length > 0) {
-    try {
-      value = JSON.parse(raw.toString('utf8'));
-    } catch {
-      sendJson(res, 400, { error: 'body is not JSON' });
-      return undefined;
-    }
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    sendJson(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    return undefined;
-  }
-  return parsed.data;
 }
 
 async function firstDelivery(ctx: Ctx, ids: number[]): Promise<boolean> {
@@ -145,7 +128,7 @@ export async function controlApi(ctx: Ctx, method: string, url: URL, raw: Buffer
     return true;
   }
 
-  return false;
+  return platformControl(ctx, method, url, raw, res);
 }
 
 /** A refund made by hand on the merchant platform: WeChat numbers it, settles it, and notifies the merchant. */

@@ -1,4 +1,5 @@
-// Test set-up faults (in memory, not durable): forced refund errors, slowness, dropped answers, lost/duplicated notifications.
+// Test set-up faults (in memory, not durable): forced refund errors, slowness, dropped answers, lost/duplicated notifications,
+// and on the platform side failed calls and openids that did not subscribe.
 import { z } from 'zod';
 
 const count = z.number().int().min(0).max(1_000_000);
@@ -27,6 +28,46 @@ export const FaultsPatch = z.strictObject({
 });
 
 export type FaultsPatch = z.infer<typeof FaultsPatch>;
+
+/** The platform APIs a failure can be aimed at (PlatformFaultsPatch.api). */
+export const PLATFORM_APIS = ['stable_token', 'upload_shipping_info', 'get_order', 'subscribe_send'] as const;
+export type PlatformApi = (typeof PLATFORM_APIS)[number];
+
+/**
+ * How a failed platform call fails: `errcode` answers that errcode without doing anything; `timeout` never answers
+ * (the client's deadline passes); `drop` cuts the connection before doing anything; `dropAfter` does the call,
+ * then cuts the connection, so the caller cannot know it succeeded.
+ */
+export const PLATFORM_FAILURE_MODES = ['errcode', 'timeout', 'drop', 'dropAfter'] as const;
+export type PlatformFailureMode = (typeof PLATFORM_FAILURE_MODES)[number];
+
+/**
+ * POST /sandbox/platform/faults body. `failNext`, `errcode`, `mode` and `api` are one rule, replaced as a whole
+ * when any of them is given (the others back to their defaults: errcode -1, mode errcode, any API); failNext 0
+ * disarms it. `unsubscribed` replaces the openids that did not subscribe (43101). `expireTokens: true` expires
+ * every token now (an action, not a state).
+ */
+export const PlatformFaultsPatch = z.strictObject({
+  failNext: count.optional(),
+  errcode: z.number().int().min(-1).max(2_147_483_647).optional(),
+  mode: z.enum(PLATFORM_FAILURE_MODES).optional(),
+  api: z.enum(PLATFORM_APIS).nullable().optional(),
+  unsubscribed: z.array(z.string().min(1).max(128)).max(1000).optional(),
+  expireTokens: z.literal(true).optional(),
+});
+export type PlatformFaultsPatch = z.infer<typeof PlatformFaultsPatch>;
+
+export interface PlatformFaultsState {
+  failNext: number;
+  errcode: number;
+  mode: PlatformFailureMode;
+  api: PlatformApi | null;
+  unsubscribed: string[];
+}
+
+function emptyPlatform(): PlatformFaultsState {
+  return { failNext: 0, errcode: -1, mode: 'errcode', api: null, unsubscribed: [] };
+}
 export type SettleStatus = z.infer<typeof SettleFault>['status'];
 
 interface Counted {
@@ -59,6 +100,8 @@ function take<T extends Counted>(list: T[], outRefundNo: string | undefined): T 
 
 export class Faults {
   private state: FaultsState = empty();
+  /** Apart from `state`, so GET /sandbox/faults answers what it always did; DELETE /sandbox/faults clears both. */
+  private platformState: PlatformFaultsState = emptyPlatform();
 
   apply(patch: FaultsPatch): FaultsState {
     const next = { ...this.state };
@@ -74,6 +117,7 @@ export class Faults {
 
   clear(): FaultsState {
     this.state = empty();
+    this.platformState = emptyPlatform();
     return this.current();
   }
 
@@ -88,6 +132,42 @@ export class Faults {
   /** The err_code to answer this refund call with instead of processing it, if a fault is armed. */
   takeRefundError(outRefundNo: string | undefined): string | undefined {
     return take(this.state.refund, outRefundNo)?.code;
+  }
+
+  applyPlatform(patch: PlatformFaultsPatch): PlatformFaultsState {
+    const next = { ...this.platformState };
+    if (patch.failNext !== undefined || patch.errcode !== undefined || patch.mode !== undefined || patch.api !== undefined) {
+      const defaults = emptyPlatform();
+      next.failNext = patch.failNext ?? 1;
+      next.errcode = patch.errcode ?? defaults.errcode;
+      next.mode = patch.mode ?? defaults.mode;
+      next.api = patch.api ?? defaults.api;
+    }
+    if (patch.unsubscribed !== undefined) next.unsubscribed = [...patch.unsubscribed];
+    this.platformState = next;
+    return this.platform();
+  }
+
+  clearPlatform(): PlatformFaultsState {
+    this.platformState = emptyPlatform();
+    return this.platform();
+  }
+
+  platform(): PlatformFaultsState {
+    return structuredClone(this.platformState);
+  }
+
+  /** Consumes one failure if one is armed for this API. */
+  takePlatformFailure(api: PlatformApi): { mode: PlatformFailureMode; errcode: number } | undefined {
+    const p = this.platformState;
+    if (p.failNext <= 0 || (p.api !== null && p.api !== api)) return undefined;
+    p.failNext -= 1;
+    return { mode: p.mode, errcode: p.errcode };
+  }
+
+  /** The openid did not subscribe (or used its subscription up): subscribe/send answers 43101. */
+  isUnsubscribed(openid: string): boolean {
+    return this.platformState.unsubscribed.includes(openid);
   }
 
   takeSettleAs(outRefundNo: string): SettleStatus | undefined {

@@ -1,5 +1,6 @@
-// Small HTTP helpers for the sandbox server: bounded body reading and XML / JSON / text answers.
+// Small HTTP helpers for the sandbox server: bounded body reading, XML / JSON / text answers, control-API JSON bodies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 
 export class BodyTooLarge extends Error {
   override name = 'BodyTooLarge';
@@ -35,4 +36,23 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 
 export function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
   send(res, status, type, text);
+}
+
+/** A control-API body checked by `schema` (empty = {}); undefined after answering 400 naming what is wrong. */
+export function parseJson<T>(res: ServerResponse, raw: Buffer, schema: z.ZodType<T>): T | undefined {
+  let value: unknown = {};
+  if (raw.length > 0) {
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch {
+      sendJson(res, 400, { error: 'body is not JSON' });
+      return undefined;
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    return undefined;
+  }
+  return parsed.data;
 }

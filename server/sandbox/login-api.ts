@@ -20,5 +20,7 @@ export function jscode2session(ctx: Ctx, query: URLSearchParams): { errcode?: nu
   if (code === 'used') return err(40163, 'code been used');
   if (code === 'busy') return err(-1, 'system error');
   if (code === 'blocked') return err(40226, 'invalid user');
-  return { session_key: randomBytes(16).toString('base64'), openid: openidForCode(code) };
+  const openid = openidForCode(code);
+  ctx.platform.rememberOpenid(openid, Date.now()); // subscribe/send accepts only openids WeChat has seen
+  return { session_key: randomBytes(16).toString('base64'), openid };
 }

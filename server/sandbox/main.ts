@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     port: intEnv('SANDBOX_PORT', 0),
     settleDelayMs: intEnv('SANDBOX_SETTLE_DELAY_MS', 3000),
     notifyRetryScale: scaleEnv('SANDBOX_NOTIFY_RETRY_SCALE', 1),
+    tokenTtlS: intEnv('SANDBOX_TOKEN_TTL_S', 7200),
     logger,
   });
   const m = sandbox.merchant;

@@ -1,4 +1,4 @@
-// Routes one HTTPS request: WeChat Pay v2 paths, /sns/jscode2session, or the /sandbox/* control API.
+// Routes one HTTPS request: WeChat Pay v2 paths, /sns/jscode2session, the platform's JSON APIs, or the /sandbox/* control API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SignType } from '../wechatpay/sign.ts';
 import type { Ctx } from './context.ts';
@@ -7,6 +7,7 @@ import { BodyTooLarge, readBody, sendJson, sendText, sendXml } from './http-io.t
 import { jscode2session } from './login-api.ts';
 import { clientCommonName, sendNoCertificate } from './mtls.ts';
 import { closeOrder, orderQuery, unifiedOrder } from './pay-api.ts';
+import { isPlatformPath, platformApi } from './platform-api.ts';
 import { checkSignature, parseRequest, returnFail, type Params } from './protocol.ts';
 import { refundHandler } from './refund-api.ts';
 import { refundQuery } from './refundquery-api.ts';
@@ -57,6 +58,10 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promi
     return;
   }
 
+  if (isPlatformPath(path)) {
+    await platformApi(ctx, req, res, method, url, raw);
+    return;
+  }
   if (path.startsWith('/sandbox/')) {
     if (!(await controlApi(ctx, method, url, raw, res))) sendJson(res, 404, { error: `no sandbox route ${method} ${path}` });
     return;

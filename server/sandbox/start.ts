@@ -6,6 +6,7 @@ import type { Ctx } from './context.ts';
 import { Faults } from './faults.ts';
 import { loadOrCreateMaterials } from './materials.ts';
 import { Notifier } from './notifier.ts';
+import { PlatformStore } from './platform-store.ts';
 import { createHandler } from './server.ts';
 import { Settler } from './settler.ts';
 import { Store } from './store.ts';
@@ -23,6 +24,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const log = opts.logger ?? silentLogger;
   const dir = path.join(opts.dataDir, 'sandbox');
   const materials = await loadOrCreateMaterials(dir, host);
+  const tokenTtlS = opts.tokenTtlS ?? 7200;
+  if (!Number.isSafeInteger(tokenTtlS) || tokenTtlS < 1) throw new TypeError('tokenTtlS must be a positive whole number of seconds');
   const store = new Store(path.join(dir, 'sandbox.db'));
   const faults = new Faults();
   const notifier = new Notifier(store, faults, log, opts.notifyRetryScale ?? 1);
@@ -31,11 +34,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const ctx: Ctx = {
     merchant: materials.merchant,
     store,
+    platform: new PlatformStore(store.db),
     faults,
     notifier,
     settler,
     log,
     settleDelayMs: opts.settleDelayMs ?? 3000,
+    tokenTtlS,
     closing: closing.signal,
   };
 

@@ -15,6 +15,8 @@ export interface SandboxOptions {
   settleDelayMs?: number;
   /** Multiplies WeChat's notification retry schedule (15s, 15s, 30s, 3m…). Default 1; tests pass e.g. 0.001. */
   notifyRetryScale?: number;
+  /** Life of a stable access token (POST /cgi-bin/stable_token), in seconds. Default 7200, as WeChat's. */
+  tokenTtlS?: number;
   logger?: SandboxLogger;
 }
 

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { adminSession, waitFor } from '../helpers/api.ts';
-import type { Order, PayParams, Product, Refund, NewOrderItem, NewRefund } from '../../miniprogram/api/types.ts';
+import { adminSession, TEST_ADDRESS, waitFor } from '../helpers/api.ts';
+import type { Address, Order, PayParams, Product, Refund, NewOrderItem, NewRefund } from '../../miniprogram/api/types.ts';
 
 const MP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../miniprogram');
 const LOGIN_CODE = 'e2e-miniprogram-buyer';
@@ -23,7 +23,7 @@ interface MpApi {
   errors: { ApiError: new (...args: never[]) => Error & { code: string; statusCode: number } };
   products: { listProducts(): Promise<Product[]> };
   orders: {
-    createOrder(items: NewOrderItem[]): Promise<Order>;
+    createOrder(items: NewOrderItem[], address: Address): Promise<Order>;
     payOrder(orderNo: string): Promise<PayParams>;
     sandboxPay(orderNo: string): Promise<Order>;
     listOrders(): Promise<Order[]>;
@@ -136,9 +136,10 @@ describe('mini-program service layer against a sandbox server', () => {
     expect(product, 'sandbox mode seeds demo products').toBeDefined();
     expect(Number.isInteger(product!.priceFen)).toBe(true);
 
-    // Order 2: UNPAID, totalled in integer fen.
-    const order = await mp.orders.createOrder([{ productId: product!.id, quantity: 2 }]);
+    // Order 2 with a delivery address, as the confirm page always sends one: UNPAID, totalled in integer fen.
+    const order = await mp.orders.createOrder([{ productId: product!.id, quantity: 2 }], TEST_ADDRESS);
     expect(order.status).toBe('UNPAID');
+    expect(order.address).toEqual(TEST_ADDRESS);
     expect(order.totalFen).toBe(product!.priceFen * 2);
     expect(order.items).toEqual([expect.objectContaining({ productId: product!.id, quantity: 2, subtotalFen: product!.priceFen * 2 })]);
 
@@ -185,7 +186,7 @@ describe('mini-program service layer against a sandbox server', () => {
 
   it('maps a refused refund to a Chinese message and lets the buyer cancel a request', async () => {
     const [product] = (await mp.products.listProducts()).filter((p) => p.stock >= 1);
-    const order = await mp.orders.createOrder([{ productId: product.id, quantity: 1 }]);
+    const order = await mp.orders.createOrder([{ productId: product.id, quantity: 1 }], TEST_ADDRESS);
     await mp.orders.payOrder(order.orderNo);
     await mp.orders.sandboxPay(order.orderNo);
 

@@ -37,17 +37,23 @@ export function asBuyer(baseUrl: string, token: string) {
     http(method, `${baseUrl}${p}`, { body, headers: { authorization: `Bearer ${token}`, ...headers } });
 }
 
-export async function placeOrder(baseUrl: string, token: string, opts: { productIndex?: number; quantity?: number } = {}) {
+/** What wx.chooseAddress gives, as the mini-program sends it with every order. */
+export const TEST_ADDRESS = { name: '张三', phone: '13800001234', province: '广东省', city: '广州市', district: '海珠区', detail: '新港中路 397 号' };
+
+type OrderOptions = { productIndex?: number; quantity?: number; address?: typeof TEST_ADDRESS | null };
+
+export async function placeOrder(baseUrl: string, token: string, opts: OrderOptions = {}) {
   const b = asBuyer(baseUrl, token);
   const products = await b('GET', '/api/mp/products');
   const product = products.body.items[opts.productIndex ?? 0];
-  const order = await b('POST', '/api/mp/orders', { items: [{ productId: product.id, quantity: opts.quantity ?? 1 }] });
+  const address = opts.address === undefined ? TEST_ADDRESS : opts.address;
+  const order = await b('POST', '/api/mp/orders', { items: [{ productId: product.id, quantity: opts.quantity ?? 1 }], ...(address ? { address } : {}) });
   if (order.status !== 201) throw new Error(`order failed: ${order.status} ${JSON.stringify(order.body)}`);
   return order.body;
 }
 
 /** An order PAID through the sandbox's cashier and WeChat's signed pay notification. */
-export async function placePaidOrder(baseUrl: string, token: string, opts: { productIndex?: number; quantity?: number } = {}) {
+export async function placePaidOrder(baseUrl: string, token: string, opts: OrderOptions = {}) {
   const order = await placeOrder(baseUrl, token, opts);
   const paid = await asBuyer(baseUrl, token)('POST', `/api/mp/orders/${order.orderNo}/sandbox-pay`);
   if (paid.status !== 200 || paid.body.status !== 'PAID') throw new Error(`sandbox pay failed: ${paid.status} ${JSON.stringify(paid.body)}`);

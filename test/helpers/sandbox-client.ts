@@ -213,3 +213,46 @@ export function cloneDataDir(fromDataDir: string): string {
   });
   return dir;
 }
+
+// --- the platform side (api.weixin.qq.com): JSON calls, faults, and what the sandbox holds ---
+
+/** A JSON POST to one of the sandbox's platform APIs, the token (when given) in the query as WeChat wants it. */
+export async function platformCall(sandbox: Sandbox, path: string, body: unknown, accessToken?: string): Promise<{ status: number; json: any }> {
+  const url = accessToken === undefined ? path : `${path}?access_token=${encodeURIComponent(accessToken)}`;
+  const res = await request(sandbox, 'POST', url, typeof body === 'string' ? body : JSON.stringify(body), { contentType: 'application/json' });
+  return { status: res.status, json: JSON.parse(res.body) };
+}
+
+/** POST /cgi-bin/stable_token with the sandbox app's credentials (normal mode unless forced). */
+export async function stableToken(sandbox: Sandbox, forceRefresh?: boolean): Promise<{ access_token?: string; expires_in?: number; errcode?: number }> {
+  const m = sandbox.merchant;
+  const body = { grant_type: 'client_credential', appid: m.appid, secret: m.appSecret, ...(forceRefresh === undefined ? {} : { force_refresh: forceRefresh }) };
+  return (await platformCall(sandbox, '/cgi-bin/stable_token', body)).json;
+}
+
+/** POST /sandbox/platform/faults: failNext / errcode / mode / api, unsubscribed, expireTokens. */
+export async function platformFaults(sandbox: Sandbox, patch: unknown): Promise<any> {
+  const r = await control(sandbox, 'POST', '/sandbox/platform/faults', patch);
+  if (r.status !== 200) throw new Error(`platform faults: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+/** The sandbox's shipping record of one transaction (accepted, reships, orderState, lastBody, uploads), if any upload named it. */
+export async function shippingUploadsOf(sandbox: Sandbox, transactionId: string): Promise<any | undefined> {
+  const r = await control(sandbox, 'GET', `/sandbox/shipping-uploads?transactionId=${encodeURIComponent(transactionId)}`);
+  return r.json.items[0];
+}
+
+export async function subscribeMessages(sandbox: Sandbox): Promise<any[]> {
+  return (await control(sandbox, 'GET', '/sandbox/subscribe-messages')).json.items;
+}
+
+/** Tokens issued, live, and stable_token requests answered. */
+export async function tokenStats(sandbox: Sandbox): Promise<{ issued: number; live: number; requests: number }> {
+  return (await control(sandbox, 'GET', '/sandbox/tokens')).json;
+}
+
+/** Every platform call as the sandbox answered it: {api, errcode, fault}, oldest first. */
+export async function platformCalls(sandbox: Sandbox): Promise<Array<{ at: number; api: string; errcode: number | null; fault: string | null }>> {
+  return (await control(sandbox, 'GET', '/sandbox/platform-calls')).json.items;
+}

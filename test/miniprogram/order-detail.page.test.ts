@@ -1,9 +1,10 @@
 // pages/order-detail rendered with miniprogram-simulate: lines and amounts, its refunds, and 申请退款
-// exactly when the server says so (`canRequestRefund`).
+// exactly when the server says so (`canRequestRefund`); the shipment, the address, and 确认收货 exactly when
+// the order's `actions` offer `receive`.
 import { describe, it, expect, beforeEach } from 'vitest';
 import { installWx } from './support/wx-stub';
 import type { WxStub } from './support/wx-stub';
-import { makeOrder, makeRefund } from './support/fixtures';
+import { makeOrder, makeRefund, makeShipment } from './support/fixtures';
 import { $, $$, openPage, settle, tap, text } from './support/page-harness';
 import { TOKEN_KEY } from '../../miniprogram/api/session';
 import type { Order } from '../../miniprogram/api/types';
@@ -89,5 +90,76 @@ describe('order detail', () => {
     await settle();
     expect(text(page, '.empty')).toBe('没有找到相关订单或退款');
     expect(stub.toasts()).toContain('没有找到相关订单或退款');
+  });
+});
+
+describe('order detail: shipping and receipt', () => {
+  const RECEIVE = `POST /api/mp/orders/${ORDER}/receive`;
+  const shipped: Partial<Order> = { shippingStatus: 'SHIPPED', shipment: makeShipment(), actions: ['receive'] };
+
+  it('shows the carrier, the tracking number with 复制, the shipping time and the address', async () => {
+    const page = await openWith(shipped);
+    expect(text(page, '.shipping-status')).toBe('已发货');
+    expect(text(page, '.carrier')).toBe('顺丰速运');
+    expect(text(page, '.tracking-no')).toBe('SF1234567890');
+    expect(text(page, '.shipped-at')).toBe('2026-11-23 10:30');
+    expect($(page, '.received-at')).toBeNull();
+    expect(text(page, '.address-card .address-person')).toBe('张三 13800000000');
+    expect(text(page, '.address-card .address-text')).toBe('广东省 广州市 海珠区 新港中路 397 号');
+
+    tap(page, '.copy-btn');
+    await settle();
+    expect(stub.wx.setClipboardData).toHaveBeenCalledTimes(1);
+    expect(stub.wx.setClipboardData.mock.calls[0][0]).toMatchObject({ data: 'SF1234567890' });
+    expect(stub.toasts()).toContain('已复制');
+  });
+
+  it('has no shipment block before shipping, and no address block for an order placed without one', async () => {
+    const page = await openWith({ address: null });
+    expect($(page, '.shipment-card')).toBeNull();
+    expect($(page, '.address-card')).toBeNull();
+  });
+
+  it.each<[string, Partial<Order>]>([
+    ['unshipped', {}],
+    ['shipped, but the server offers no receive', { ...shipped, actions: [] }],
+    ['an action this build does not know', { ...shipped, actions: ['toString'] }],
+  ])('has no 确认收货 when %s', async (_why, order) => {
+    const page = await openWith(order);
+    expect($(page, '.receive-btn')).toBeNull();
+  });
+
+  it('asks first: cancelling the modal sends nothing', async () => {
+    stub.wx.showModal.mockImplementationOnce(() => Promise.resolve({ errMsg: 'showModal:ok', confirm: false, cancel: true }));
+    const page = await openWith(shipped);
+    tap(page, '.receive-btn');
+    await settle();
+    expect(stub.wx.showModal).toHaveBeenCalledTimes(1);
+    expect((stub.wx.showModal.mock.calls[0][0] as { content: string }).content).toContain('确认已收到商品');
+    expect(stub.calls(RECEIVE)).toHaveLength(0);
+    expect(text(page, '.receive-btn')).toBe('确认收货');
+  });
+
+  it('confirming sends the POST once and shows 已收货 with the time', async () => {
+    stub.answer(RECEIVE, 200, makeOrder({ ...shipped, shippingStatus: 'RECEIVED', receivedAt: '2026-11-24T01:00:00.000Z', actions: [] }));
+    const page = await openWith(shipped);
+    tap(page, '.receive-btn');
+    tap(page, '.receive-btn');
+    await settle();
+    expect(stub.calls(RECEIVE)).toHaveLength(1);
+    expect(text(page, '.shipping-status')).toBe('已收货');
+    expect(text(page, '.received-at')).toBe('2026-11-24 09:00');
+    expect($(page, '.receive-btn')).toBeNull();
+    expect(stub.toasts()).toContain('已确认收货');
+  });
+
+  it('a refused receipt says why in Chinese and keeps the button', async () => {
+    stub.answer(RECEIVE, 409, { error: { code: 'INVALID_STATE', message: 'not shipped' } });
+    const page = await openWith(shipped);
+    tap(page, '.receive-btn');
+    await settle();
+    expect(stub.toasts()).toContain('当前状态不能进行此操作，请刷新后重试');
+    expect(text(page, '.receive-btn')).toBe('确认收货');
+    expect(page.instance.data.receiving).toBe(false);
   });
 });

@@ -3,12 +3,12 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { installWx } from './support/wx-stub';
 import type { WxStub } from './support/wx-stub';
-import { makeOrder, makeRefund } from './support/fixtures';
+import { ADDRESS, makeOrder, makeRefund } from './support/fixtures';
 import { apiRequest } from '../../miniprogram/api/request';
 import { TOKEN_EXPIRES_KEY, TOKEN_KEY, ensureToken } from '../../miniprogram/api/session';
 import { ApiError, ERROR_MESSAGES, errorFromResponse } from '../../miniprogram/api/errors';
 import { listProducts } from '../../miniprogram/api/products';
-import { createOrder, getOrder, listOrders, payOrder, sandboxPay } from '../../miniprogram/api/orders';
+import { createOrder, getOrder, listOrders, listOrderTab, payOrder, receiveOrder, sandboxPay } from '../../miniprogram/api/orders';
 import { cancelRefund, getRefund, requestRefund } from '../../miniprogram/api/refunds';
 import { DEFAULT_API_BASE_URL, getApiBaseUrl } from '../../miniprogram/config';
 
@@ -197,7 +197,7 @@ describe('statusCode and error mapping', () => {
 
   it('falls back to the server message for a code it does not know', async () => {
     stub.answer('POST /api/mp/orders', 409, { error: { code: 'SOMETHING_NEW', message: '活动已结束' } });
-    const err = await caught(createOrder([{ productId: 1, quantity: 5 }]));
+    const err = await caught(createOrder([{ productId: 1, quantity: 5 }], ADDRESS));
     expect(err.code).toBe('SOMETHING_NEW');
     expect(err.message).toBe('活动已结束');
   });
@@ -221,7 +221,7 @@ describe('statusCode and error mapping', () => {
 
   it('accepts any 2xx and refuses a 3xx', async () => {
     stub.answer('POST /api/mp/orders', 201, makeOrder({ status: 'UNPAID' }));
-    expect((await createOrder([{ productId: 1, quantity: 1 }])).status).toBe('UNPAID');
+    expect((await createOrder([{ productId: 1, quantity: 1 }], ADDRESS)).status).toBe('UNPAID');
     stub.answer('GET /api/mp/orders', 304, '');
     await caught(listOrders());
   });
@@ -248,13 +248,18 @@ describe('one function per endpoint', () => {
     stub.answer('POST /api/mp/orders/M%201%2Fx/refunds', 201, refund);
     stub.answer('GET /api/mp/refunds/R1', 200, refund);
     stub.answer('POST /api/mp/refunds/R1/cancel', 200, { ...refund, status: 'CANCELLED', actions: [] });
+    const counts = { UNPAID: 0, TO_SHIP: 1, TO_RECEIVE: 0, DONE: 0, AFTER_SALES: 0 };
+    stub.answer('GET /api/mp/orders?tab=TO_SHIP', 200, { items: [order], counts });
+    stub.answer('POST /api/mp/orders/M%201%2Fx/receive', 200, { ...order, shippingStatus: 'RECEIVED' });
 
-    expect(await createOrder([{ productId: 1, quantity: 2 }])).toEqual(order);
-    expect(stub.calls('POST /api/mp/orders')[0].data).toEqual({ items: [{ productId: 1, quantity: 2 }] });
+    expect(await createOrder([{ productId: 1, quantity: 2 }], ADDRESS)).toEqual(order);
+    expect(stub.calls('POST /api/mp/orders')[0].data).toEqual({ items: [{ productId: 1, quantity: 2 }], address: ADDRESS });
     expect((await payOrder('M 1/x')).sandbox).toBe(true);
     expect(await sandboxPay('M 1/x')).toEqual(order);
     expect(await listOrders()).toEqual([order]);
+    expect(await listOrderTab('TO_SHIP')).toEqual({ items: [order], counts });
     expect(await getOrder('M 1/x')).toEqual(order);
+    expect((await receiveOrder('M 1/x')).shippingStatus).toBe('RECEIVED');
     expect(await requestRefund('M 1/x', { amountFen: 1200, reason: '不想要了' }, 'k')).toEqual(refund);
     expect(await getRefund('R1')).toEqual(refund);
     expect((await cancelRefund('R1')).status).toBe('CANCELLED');

@@ -3,9 +3,10 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { installWx } from './support/wx-stub';
 import type { WxStub } from './support/wx-stub';
-import { makeOrder } from './support/fixtures';
+import { ADDRESS, makeOrder } from './support/fixtures';
 import { $, $$, openPage, settle, tap, text } from './support/page-harness';
 import { TOKEN_KEY } from '../../miniprogram/api/session';
+import { LAST_ADDRESS_KEY } from '../../miniprogram/utils/address';
 
 const PRODUCTS = [
   { id: 1, name: '云南小粒咖啡豆 500g', description: '中度烘焙', imageUrl: null, priceFen: 6800, stock: 3, onSale: true },
@@ -51,6 +52,7 @@ describe('product list', () => {
 describe('order confirmation', () => {
   it('bounds the quantity by stock, totals exactly, and places one order however fast the taps', async () => {
     stub.answer('POST /api/mp/orders', 201, makeOrder({ orderNo: ORDER, status: 'UNPAID', paidAt: null }));
+    stub.storage.set(LAST_ADDRESS_KEY, ADDRESS);
     const page = await openPage('confirm', { productId: '1' });
     await settle();
     expect(text(page, '.stepper-value')).toBe('1');
@@ -67,7 +69,7 @@ describe('order confirmation', () => {
     tap(page, '.submit-btn');
     await settle();
     expect(stub.calls('POST /api/mp/orders')).toHaveLength(1);
-    expect(stub.calls('POST /api/mp/orders')[0].data).toEqual({ items: [{ productId: 1, quantity: 2 }] });
+    expect(stub.calls('POST /api/mp/orders')[0].data).toEqual({ items: [{ productId: 1, quantity: 2 }], address: ADDRESS });
     expect(stub.wx.redirectTo).toHaveBeenCalledWith({ url: `/pages/pay/index?orderNo=${ORDER}` });
   });
 

@@ -1,6 +1,6 @@
-// utils/status + utils/refund: labels declared once, the progress bar per refund status, buttons from actions.
+// utils/status + utils/refund: labels (statuses, shipping, order tabs) declared once, the progress bar per refund status, buttons from actions.
 import { describe, it, expect } from 'vitest';
-import { ORDER_STATUS, REFUND_STATUS, orderStatusLabel, refundStatusLabel } from '../../miniprogram/utils/status';
+import { ORDER_STATUS, ORDER_TABS, REFUND_STATUS, SHIPPING_STATUS, orderStatusLabel, refundStatusLabel, shippingStatusLabel } from '../../miniprogram/utils/status';
 import { composeReason, isMoving, refundButtons, refundProgress, REFUND_NOTE_MAX, REFUND_REASONS } from '../../miniprogram/utils/refund';
 import { ORDER_STATUSES, REFUND_STATUSES } from '../../miniprogram/utils/lifecycle.generated';
 import type { RefundStatus } from '../../miniprogram/api/types';
@@ -26,6 +26,19 @@ describe('status labels', () => {
   it('still shows something for a status this build does not know', () => {
     expect(orderStatusLabel('SOMETHING_NEW').text).toBe('处理中');
     expect(refundStatusLabel('toString').text).toBe('处理中');
+    expect(shippingStatusLabel('toString').text).toBe('处理中');
+  });
+
+  it('names the shipping states and the order tabs as every mall does', () => {
+    expect(Object.entries(SHIPPING_STATUS).map(([s, l]) => `${s}:${l.text}`)).toEqual(['UNSHIPPED:待发货', 'SHIPPED:已发货', 'RECEIVED:已收货']);
+    expect(ORDER_TABS.map((t) => `${t.key || 'ALL'}:${t.text}`)).toEqual([
+      'ALL:全部',
+      'UNPAID:待付款',
+      'TO_SHIP:待发货',
+      'TO_RECEIVE:待收货',
+      'DONE:已完成',
+      'AFTER_SALES:售后',
+    ]);
   });
 });
 

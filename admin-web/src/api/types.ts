@@ -33,6 +33,38 @@ export interface OrderItem {
   subtotalFen: number;
 }
 
+// Fulfilment. The server's shipping table (server/lifecycle/shipping.ts) is not generated for the UIs, so its
+// three statuses are spelled here; a status it adds would show as its raw code until labelled.
+export const SHIPPING_STATUSES = ['UNSHIPPED', 'SHIPPED', 'RECEIVED'] as const;
+export type ShippingStatus = (typeof SHIPPING_STATUSES)[number];
+/** An order's moves the viewer may take now; buttons are drawn from these, never from the status. */
+export type OrderAction = 'ship' | 'receive';
+export type WechatShippingStatus = 'PENDING' | 'UPLOADED' | 'FAILED';
+
+export interface Address {
+  name: string;
+  phone: string;
+  province: string;
+  city: string;
+  district: string;
+  detail: string;
+}
+
+export interface Shipment {
+  carrier: string;
+  carrierName: string;
+  trackingNo: string;
+  shippedAt: string;
+}
+
+/** The upload of the shipment to WeChat's shipping-info service. */
+export interface WechatShipping {
+  status: WechatShippingStatus;
+  lastError: string | null;
+  uploadedAt: string | null;
+  attempts: number;
+}
+
 export interface Order {
   orderNo: string;
   status: OrderStatus;
@@ -45,6 +77,43 @@ export interface Order {
   buyer?: { openid: string };
   createdAt: string;
   paidAt: string | null;
+  updatedAt: string;
+  shippingStatus: ShippingStatus;
+  address: Address | null;
+  shipment: Shipment | null;
+  receivedAt: string | null;
+  actions: OrderAction[];
+  wechatShipping: WechatShipping | null;
+}
+
+/** A shipping move of an order (ship, receive, auto_receive). */
+export interface ShippingEvent {
+  at: string;
+  from: ShippingStatus | null;
+  to: ShippingStatus;
+  action: string;
+  actor: string;
+  note: string | null;
+}
+
+export interface OrderDetail extends Order {
+  events: ShippingEvent[];
+}
+
+export interface Carrier {
+  code: string;
+  name: string;
+}
+
+export interface Product {
+  id: number;
+  name: string;
+  description: string | null;
+  imageUrl: string | null;
+  priceFen: number;
+  stock: number;
+  onSale: boolean;
+  createdAt: string;
   updatedAt: string;
 }
 
@@ -85,6 +154,8 @@ export interface Page<T> {
 export interface AdminStats {
   refunds: Record<RefundStatus, number>;
   refundedToday: { count: number; amountFen: number };
+  /** toShip: paid, not fully refunded, unshipped */
+  orders: { toShip: number };
 }
 
 export interface AdminSession {

@@ -1,10 +1,10 @@
 // How refund and order statuses look (label keys, tag colours), and which ones are still moving. The statuses
 // themselves come from the server's table: a status added there fails this file's type check until it has a label.
-import type { OrderStatus, RefundStatus } from '../api/types';
+import type { OrderStatus, RefundStatus, ShippingStatus, WechatShippingStatus } from '../api/types';
 import { OPEN_STATUSES, REFUND_STATUSES, TRANSITIONS } from '../generated/lifecycle';
 import type { MessageKey } from '../i18n/messages';
 
-type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
+export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
 export const REFUND_STATUS_VIEW: Record<RefundStatus, { label: MessageKey; tag: TagType }> = {
   REQUESTED: { label: 'refundStatus.REQUESTED', tag: 'warning' },
@@ -52,3 +52,15 @@ export const QUEUE_TABS: ReadonlyArray<RefundStatus | ''> = [
   ...REFUND_STATUSES.filter((status) => !OPEN_STATUSES.includes(status)),
   '',
 ];
+
+export const SHIPPING_STATUS_VIEW: Record<ShippingStatus, { label: MessageKey; tag: TagType }> = {
+  UNSHIPPED: { label: 'shippingStatus.UNSHIPPED', tag: 'warning' },
+  SHIPPED: { label: 'shippingStatus.SHIPPED', tag: 'primary' },
+  RECEIVED: { label: 'shippingStatus.RECEIVED', tag: 'info' }, // done: calm, unlike the green of 已发货
+};
+
+export const WECHAT_SHIPPING_VIEW: Record<WechatShippingStatus, { label: MessageKey; tag: TagType }> = {
+  PENDING: { label: 'wechatShipping.PENDING', tag: 'warning' },
+  UPLOADED: { label: 'wechatShipping.UPLOADED', tag: 'success' },
+  FAILED: { label: 'wechatShipping.FAILED', tag: 'danger' },
+};

@@ -1,15 +1,32 @@
-// 订单详情: lines, paid / refunded / still-refundable amounts, the order's refunds, and 申请退款
-// exactly when the server says a new refund may be asked for (`canRequestRefund`).
-import { getOrder } from '../../api/orders';
+// 订单详情: lines, paid / refunded / still-refundable amounts, the shipment and delivery address, the order's
+// refunds; 申请退款 exactly when the server says a new refund may be asked for (`canRequestRefund`), and
+// 确认收货 exactly when its `actions` offer `receive`.
+import { getOrder, receiveOrder } from '../../api/orders';
 import { messageOf } from '../../api/errors';
-import type { Order } from '../../api/types';
+import type { Address, Order } from '../../api/types';
 import { formatFen } from '../../utils/money';
 import { formatTime } from '../../utils/format';
+import { addressText } from '../../utils/address';
 import { refundRow } from '../../utils/order-view';
 import type { RefundRow } from '../../utils/order-view';
-import { orderStatusLabel } from '../../utils/status';
+import { orderStatusLabel, shippingStatusLabel } from '../../utils/status';
 import type { Tone } from '../../utils/status';
-import { toastError } from '../../utils/feedback';
+import { confirmThenRun, toastError, toastText } from '../../utils/feedback';
+
+const RECEIVE_STEP = {
+  title: '确认收货',
+  content: '确认已收到商品？确认后订单完成。',
+  confirmText: '确认收货',
+  cancelText: '还没收到',
+  loading: '正在确认',
+  done: '已确认收货',
+};
+
+interface ShipmentView {
+  carrierName: string;
+  trackingNo: string;
+  shippedText: string;
+}
 
 interface LineView {
   productId: number;
@@ -17,6 +34,23 @@ interface LineView {
   priceText: string;
   quantity: number;
   subtotalText: string;
+}
+
+/** The shipment, the receipt and the address as the page draws them. */
+function fulfilmentView(order: Order) {
+  const shipping = shippingStatusLabel(order.shippingStatus);
+  const shipment = order.shipment;
+  return {
+    shipment: shipment
+      ? { carrierName: shipment.carrierName, trackingNo: shipment.trackingNo, shippedText: formatTime(shipment.shippedAt) }
+      : null,
+    shippingText: shipping.text,
+    shippingTone: shipping.tone,
+    receivedText: formatTime(order.receivedAt),
+    address: order.address ?? null,
+    addressText: order.address ? addressText(order.address) : '',
+    canReceive: (order.actions ?? []).indexOf('receive') >= 0,
+  };
 }
 
 Page({
@@ -38,6 +72,14 @@ Page({
     unpaid: false,
     canRequestRefund: false,
     refunds: [] as RefundRow[],
+    shipment: null as ShipmentView | null,
+    shippingText: '',
+    shippingTone: 'muted' as Tone,
+    receivedText: '',
+    address: null as Address | null,
+    addressText: '',
+    canReceive: false,
+    receiving: false,
   },
 
   onLoad(query: Record<string, string | undefined>) {
@@ -91,7 +133,22 @@ Page({
       unpaid: order.status === 'UNPAID',
       canRequestRefund: order.canRequestRefund === true,
       refunds: order.refunds.map(refundRow),
+      ...fulfilmentView(order),
     });
+  },
+
+  onCopyTracking() {
+    const trackingNo = this.data.shipment?.trackingNo;
+    if (!trackingNo) return;
+    wx.setClipboardData({ data: trackingNo, success: () => toastText('已复制') });
+  },
+
+  async onReceive() {
+    if (this.data.receiving) return;
+    this.setData({ receiving: true });
+    const order = await confirmThenRun(RECEIVE_STEP, () => receiveOrder(this.data.orderNo));
+    if (order) this.show(order);
+    this.setData({ receiving: false });
   },
 
   onRequestRefund() {

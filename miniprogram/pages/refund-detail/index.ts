@@ -9,7 +9,7 @@ import { isMoving, refundButtons, refundProgress } from '../../utils/refund';
 import type { ActionButton, ProgressStep } from '../../utils/refund';
 import { lookup, refundStatusLabel } from '../../utils/status';
 import type { Tone } from '../../utils/status';
-import { toastError, toastSuccess, withLoading } from '../../utils/feedback';
+import { confirmThenRun, toastError } from '../../utils/feedback';
 
 // While the money is on its way (isMoving: APPROVED, REFUNDING today) the page looks again by itself this
 // often, so a buyer watching it sees 已退款 arrive without pulling down. Nothing is polled once it has settled.
@@ -27,6 +27,15 @@ const STATUS_HINTS: Record<RefundStatus, string> = {
   REJECTED: '商家拒绝了这笔退款',
   CANCELLED: '你已取消这笔退款申请',
   FAILED: '退款未成功，商家会处理后重新发起',
+};
+
+const CANCEL_STEP = {
+  title: '取消退款申请',
+  content: '取消后这笔申请关闭，之后仍可重新申请。确定取消吗？',
+  confirmText: '取消申请',
+  cancelText: '再想想',
+  loading: '正在取消',
+  done: '已取消',
 };
 
 Page({
@@ -135,21 +144,9 @@ Page({
 
   async cancel() {
     this.setData({ acting: true });
-    try {
-      const { confirm } = await wx.showModal({
-        title: '取消退款申请',
-        content: '取消后这笔申请关闭，之后仍可重新申请。确定取消吗？',
-        confirmText: '取消申请',
-        cancelText: '再想想',
-      });
-      if (!confirm) return;
-      this.show(await withLoading('正在取消', () => cancelRefund(this.data.refundNo)));
-      toastSuccess('已取消');
-    } catch (err) {
-      toastError(err);
-    } finally {
-      this.setData({ acting: false });
-    }
+    const refund = await confirmThenRun(CANCEL_STEP, () => cancelRefund(this.data.refundNo));
+    if (refund) this.show(refund);
+    this.setData({ acting: false });
   },
 
   onOrderTap() {

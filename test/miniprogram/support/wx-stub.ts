@@ -1,5 +1,6 @@
 // A `wx` for tests: wx.request answered by a routing table (a fake server), wx.login handing out fresh
-// codes, storage in a Map, and every UI call (toast, loading, navigation, modal, payment) recorded by vi.fn.
+// codes, storage in a Map, and every UI call (toast, loading, navigation, modal, payment, address picker,
+// clipboard) recorded by vi.fn.
 import { vi } from 'vitest';
 
 export interface StubRequest {
@@ -19,6 +20,20 @@ export interface StubAnswer {
 export type RouteHandler = (req: StubRequest) => StubAnswer | 'network-error' | Promise<StubAnswer | 'network-error'>;
 
 export const BASE_URL = 'http://127.0.0.1:3000';
+
+/** What wx.chooseAddress answers (its own field names). */
+export const WECHAT_ADDRESS = {
+  userName: '李四',
+  telNumber: '020-81167888',
+  provinceName: '广东省',
+  cityName: '广州市',
+  countyName: '天河区',
+  streetName: '',
+  detailInfo: '天河路 385 号',
+  detailInfoNew: '',
+  postalCode: '510000',
+  nationalCode: '440106',
+};
 
 export function createWx() {
   const storage = new Map<string, unknown>();
@@ -105,6 +120,9 @@ export function createWx() {
     switchTab: vi.fn(),
     showModal: asyncApi<object, { confirm: boolean; cancel: boolean }>('showModal', () => ({ confirm: true, cancel: false })),
     requestPayment: asyncApi<object, object>('requestPayment', () => ({})),
+    // The address WeChat's picker hands back by default; a test makes it fail with mockImplementationOnce.
+    chooseAddress: asyncApi<object, object>('chooseAddress', () => ({ ...WECHAT_ADDRESS })),
+    setClipboardData: asyncApi<{ data?: string }, object>('setClipboardData', () => ({})),
   };
 
   // The page stack as getCurrentPages() reports it; tests that care put pages in it.

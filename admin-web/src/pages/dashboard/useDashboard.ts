@@ -1,11 +1,12 @@
-// Dashboard logic: loads the refund counts and the longest-waiting requests, keeps them fresh while
-// refunds are moving, and opens the refund queue filtered by the card the merchant clicked.
+// Dashboard logic: loads the orders to ship, the refund counts and the longest-waiting requests, keeps them
+// fresh while refunds are moving, and opens the list behind the card the merchant clicked.
 import { computed, onMounted, ref } from 'vue';
 import { useRouter } from 'vue-router';
 import { listRefunds } from '../../api/refunds';
 import { getStats } from '../../api/stats';
 import type { AdminStats, RefundListItem, RefundStatus } from '../../api/types';
 import { usePolling } from '../../composables/usePolling';
+import { noteStats } from '../../composables/useToShipCount';
 import { errorMessage } from '../../utils/errors';
 import { IN_FLIGHT } from '../../utils/status';
 
@@ -20,6 +21,7 @@ export function useDashboard() {
   const loadedAt = ref<string | null>(null);
 
   const count = (status: RefundStatus): number => stats.value?.refunds[status] ?? 0;
+  const toShip = computed(() => stats.value?.orders.toShip ?? 0);
   const inFlight = computed(() => [...IN_FLIGHT].reduce((sum, status) => sum + count(status), 0));
 
   async function load(): Promise<void> {
@@ -30,6 +32,7 @@ export function useDashboard() {
         listRefunds({ status: 'REQUESTED', sort: 'oldest', page: 1, pageSize: OLDEST_SHOWN }),
       ]);
       stats.value = counts;
+      noteStats(counts);
       oldestWaiting.value = waiting.items;
       loadedAt.value = new Date().toISOString();
       loadError.value = null;
@@ -48,8 +51,12 @@ export function useDashboard() {
     void router.push({ name: 'refunds', query: { status } });
   }
 
+  function openShipping(): void {
+    void router.push({ name: 'shipping' });
+  }
+
   usePolling(computed(() => inFlight.value > 0), load);
   onMounted(load);
 
-  return { stats, oldestWaiting, loading, loadError, loadedAt, count, inFlight, load, openQueue, openRefund };
+  return { stats, oldestWaiting, loading, loadError, loadedAt, count, toShip, inFlight, load, openQueue, openRefund, openShipping };
 }

@@ -1,41 +1,36 @@
-// Orders list logic: status filter, search by order number and paging, all kept in the URL.
+// Orders list logic: status and shipping-status filters, search by order number and paging, all kept in the URL.
 import { computed, ref, watch } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
 import { listOrders } from '../../api/orders';
-import { ORDER_STATUSES, type Order, type OrderStatus } from '../../api/types';
+import { ORDER_STATUSES, SHIPPING_STATUSES, type Order, type OrderStatus, type ShippingStatus } from '../../api/types';
 import { errorMessage } from '../../utils/errors';
+import { PAGE_SIZES, queryText, readPaging, writePaging } from '../../utils/route-query';
 
 export interface OrderFilters {
   status: OrderStatus | '';
+  shippingStatus: ShippingStatus | '';
   q: string;
   page: number;
   pageSize: number;
 }
 
-const PAGE_SIZES = [10, 20, 50, 100];
-
-function one(value: LocationQuery[string]): string {
-  return typeof value === 'string' ? value : '';
-}
-
 function parseFilters(query: LocationQuery): OrderFilters {
-  const status = one(query.status);
-  const page = Number.parseInt(one(query.page), 10);
-  const pageSize = Number.parseInt(one(query.pageSize), 10);
+  const status = queryText(query.status);
+  const shippingStatus = queryText(query.shippingStatus);
   return {
     status: (ORDER_STATUSES as readonly string[]).includes(status) ? (status as OrderStatus) : '',
-    q: one(query.q).trim(),
-    page: page > 0 ? page : 1,
-    pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 20,
+    shippingStatus: (SHIPPING_STATUSES as readonly string[]).includes(shippingStatus) ? (shippingStatus as ShippingStatus) : '',
+    q: queryText(query.q).trim(),
+    ...readPaging(query),
   };
 }
 
 function toQuery(f: OrderFilters): LocationQueryRaw {
   return {
     status: f.status || undefined,
+    shippingStatus: f.shippingStatus || undefined,
     q: f.q || undefined,
-    page: f.page > 1 ? String(f.page) : undefined,
-    pageSize: f.pageSize !== 20 ? String(f.pageSize) : undefined,
+    ...writePaging(f),
   };
 }
 
@@ -57,6 +52,7 @@ export function useOrderList() {
     try {
       const page = await listOrders({
         status: f.status || undefined,
+        shippingStatus: f.shippingStatus || undefined,
         q: f.q || undefined,
         page: f.page,
         pageSize: f.pageSize,
@@ -93,5 +89,5 @@ export function useOrderList() {
     { immediate: true },
   );
 
-  return { filters, items, total, loading, loadError, searchText, pageSizes: PAGE_SIZES, statuses: ORDER_STATUSES, load, update, applySearch, open };
+  return { filters, items, total, loading, loadError, searchText, pageSizes: PAGE_SIZES, statuses: ORDER_STATUSES, shippingStatuses: SHIPPING_STATUSES, load, update, applySearch, open };
 }

@@ -7,6 +7,7 @@ import { getStats } from '../../api/stats';
 import { REFUND_STATUSES, type AdminStats, type RefundListItem, type RefundStatus } from '../../api/types';
 import { usePolling } from '../../composables/usePolling';
 import { errorMessage } from '../../utils/errors';
+import { PAGE_SIZES, queryText, readPaging, writePaging } from '../../utils/route-query';
 import { isInFlight } from '../../utils/status';
 
 export type QueueTab = RefundStatus | 'ALL';
@@ -22,27 +23,19 @@ export interface QueueFilters {
   pageSize: number;
 }
 
-const PAGE_SIZES = [10, 20, 50, 100];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function one(value: LocationQuery[string]): string {
-  return typeof value === 'string' ? value : '';
-}
-
 function parseFilters(query: LocationQuery): QueueFilters {
-  const status = one(query.status);
+  const status = queryText(query.status);
   const tab: QueueTab =
     status === 'ALL' ? 'ALL' : (REFUND_STATUSES as readonly string[]).includes(status) ? (status as RefundStatus) : 'REQUESTED';
-  const page = Number.parseInt(one(query.page), 10);
-  const pageSize = Number.parseInt(one(query.pageSize), 10);
   return {
     tab,
-    q: one(query.q).trim(),
-    from: DATE.test(one(query.from)) ? one(query.from) : '',
-    to: DATE.test(one(query.to)) ? one(query.to) : '',
-    sort: one(query.sort) === 'oldest' ? 'oldest' : 'newest',
-    page: page > 0 ? page : 1,
-    pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 20,
+    q: queryText(query.q).trim(),
+    from: DATE.test(queryText(query.from)) ? queryText(query.from) : '',
+    to: DATE.test(queryText(query.to)) ? queryText(query.to) : '',
+    sort: queryText(query.sort) === 'oldest' ? 'oldest' : 'newest',
+    ...readPaging(query),
   };
 }
 
@@ -53,8 +46,7 @@ function toQuery(f: QueueFilters): LocationQueryRaw {
     from: f.from || undefined,
     to: f.to || undefined,
     sort: f.sort === 'oldest' ? 'oldest' : undefined,
-    page: f.page > 1 ? String(f.page) : undefined,
-    pageSize: f.pageSize !== 20 ? String(f.pageSize) : undefined,
+    ...writePaging(f),
   };
 }
 

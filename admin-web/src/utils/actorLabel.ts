@@ -1,10 +1,11 @@
-// Who moved a refund, in words: buyer, admin:<name>, dispatcher, wechat:notify / query / refund.
-import type { MessageKey } from '../../i18n/messages';
-import { translate } from '../../i18n/useI18n';
+// Who moved a refund or an order, in words: buyer, admin:<name>, dispatcher, system, wechat:notify / query / refund.
+import type { MessageKey } from '../i18n/messages';
+import { translate } from '../i18n/useI18n';
 
 const KNOWN: Record<string, MessageKey> = {
   buyer: 'actor.buyer',
   dispatcher: 'actor.dispatcher',
+  system: 'actor.system',
   'wechat:notify': 'actor.wechat:notify',
   'wechat:query': 'actor.wechat:query',
   'wechat:refund': 'actor.wechat:refund',

@@ -1,0 +1,243 @@
+// The merchant's side of fulfilment in a real Chromium against a real server in sandbox mode: a buyer's paid
+// order with an address shows up in 待发货, the ship dialog checks the tracking number before sending, ships
+// with 顺丰, the order leaves the queue, the order page shows the shipment and its upload to WeChat reaching
+// 已上传; a refund opened meanwhile makes the server refuse, in words; and products are added and changed
+// with prices typed in yuan.
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, TEST_ADMIN, type TestServer } from '../helpers/server.ts';
+import { adminSession, asBuyer, buyerLogin, requestRefund, type AdminSession } from '../helpers/api.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const HAVE_BROWSER = existsSync(CHROMIUM);
+const REQUIRE_BROWSER = process.env.REQUIRE_BROWSER === '1';
+const ADMIN_DIST_INDEX = fileURLToPath(new URL('../../admin-web/dist/index.html', import.meta.url));
+// Runs write their screenshots to test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the committed ones in docs/.
+const SHOTS = fileURLToPath(
+  new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../test-results/screenshots/', import.meta.url),
+);
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Shipping → 已上传 goes through the background upload and the sandbox's shipping-info service. */
+const UPLOAD_MS = 30_000;
+
+const ADDRESS = { name: '张三', phone: '13800000000', province: '广东省', city: '广州市', district: '海珠区', detail: '新港中路 397 号' };
+const TRACKING_NO = 'SF1234567890';
+
+if (!HAVE_BROWSER && !REQUIRE_BROWSER) {
+  console.warn(`[admin-fulfilment e2e] SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium fonts-wqy-microhei, or REQUIRE_BROWSER=1).`);
+}
+
+/** A buyer's order with a delivery address, paid through the sandbox's cashier. */
+async function placePaidOrderWithAddress(baseUrl: string, token: string, productIndex: number, address = ADDRESS) {
+  const buyer = asBuyer(baseUrl, token);
+  const products = await buyer('GET', '/api/mp/products');
+  const product = products.body.items[productIndex];
+  const placed = await buyer('POST', '/api/mp/orders', { items: [{ productId: product.id, quantity: 1 }], address });
+  if (placed.status !== 201) throw new Error(`order failed: ${placed.status} ${JSON.stringify(placed.body)}`);
+  const paid = await buyer('POST', `/api/mp/orders/${placed.body.orderNo}/sandbox-pay`);
+  if (paid.status !== 200 || paid.body.status !== 'PAID') throw new Error(`sandbox pay failed: ${paid.status} ${JSON.stringify(paid.body)}`);
+  return paid.body as { orderNo: string; totalFen: number };
+}
+
+describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and products in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let admin: AdminSession;
+  let buyer: string;
+  let toShip: { orderNo: string; totalFen: number };
+  let toRefund: { orderNo: string; totalFen: number };
+  const shipCalls: Array<{ url: string; body: string | null }> = [];
+
+  beforeAll(async () => {
+    if (!HAVE_BROWSER) throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}`);
+    if (!existsSync(ADMIN_DIST_INDEX)) {
+      // the server serves admin-web/dist only if it exists when it starts
+      const { build } = await import('vite');
+      await build({ configFile: fileURLToPath(new URL('../../admin-web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+    }
+    mkdirSync(SHOTS, { recursive: true });
+
+    server = await startServer();
+    admin = await adminSession(server.baseUrl);
+    buyer = await buyerLogin(server.baseUrl);
+    toShip = await placePaidOrderWithAddress(server.baseUrl, buyer, 0);
+    toRefund = await placePaidOrderWithAddress(server.baseUrl, buyer, 1, { ...ADDRESS, name: '李四', city: '深圳市', district: '南山区' });
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/ship')) shipCalls.push({ url: request.url(), body: request.postData() });
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const url = (path: string) => `${server.baseUrl}/admin${path}`;
+  async function shot(name: string, fullPage = false): Promise<void> {
+    await page.mouse.move(1, 1); // no hover highlight in the picture
+    await page.waitForTimeout(400); // let Element Plus's 0.3 s transitions finish
+    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+    await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
+  }
+  const queueRow = (orderNo: string) => page.locator('.ship-table .el-table__row').filter({ hasText: orderNo });
+  const dialog = () => page.locator('.ship-dialog');
+
+  async function pickCarrier(name: string): Promise<void> {
+    await dialog().locator('.carrier-select').click();
+    await page.keyboard.type(name.slice(0, 2)); // filterable: typing narrows the list
+    await page.locator('.ship-carrier-options .el-select-dropdown__item').filter({ hasText: name }).first().click();
+  }
+
+  it('shows the paid orders to ship on the dashboard and in the menu, and opens 待发货 from the card', async () => {
+    await page.goto(url('/'));
+    await page.fill('input[data-test=username]', TEST_ADMIN.username);
+    await page.fill('input[data-test=password]', TEST_ADMIN.password);
+    await page.click('[data-test=login-submit]');
+    await page.waitForURL(/\/admin\/dashboard/);
+    await page.waitForFunction(() => document.querySelector('[data-test=card-to-ship] .stat-number')?.textContent?.trim() === '2');
+    expect((await page.locator('[data-nav=shipping] [data-test=nav-count]').textContent())?.trim()).toBe('2');
+
+    await page.click('[data-test=card-to-ship]');
+    await page.waitForURL(/\/admin\/shipping/);
+    const row = queueRow(toShip.orderNo);
+    await row.waitFor();
+    expect(await row.locator('[data-test=address]').textContent()).toBe('张三 · 广东省广州市海珠区');
+    expect(await queueRow(toRefund.orderNo).count()).toBe(1);
+    expect(await page.locator('.ship-tabs [data-tab=PAID]').textContent()).toContain('2');
+  });
+
+  it('checks the tracking number before sending anything, then ships with 顺丰 and the order leaves the queue', async () => {
+    await queueRow(toShip.orderNo).locator('[data-test=row-ship]').click();
+    await dialog().waitFor();
+    expect(await dialog().textContent()).toContain('新港中路 397 号');
+    expect(await dialog().locator('[data-test=ship-receiver]').textContent()).toBe('张三 13800000000');
+
+    // nothing chosen, nothing typed: both fields say so, and no request leaves the page
+    await dialog().locator('[data-test=ship-submit]').click();
+    await dialog().getByText('请选择快递公司').waitFor();
+    await dialog().getByText('请填写运单号').waitFor();
+
+    await pickCarrier('顺丰速运');
+    await dialog().locator('input[data-test=ship-tracking]').fill('SF 1234 567!');
+    await dialog().locator('[data-test=ship-submit]').click();
+    await dialog().getByText('运单号只能包含字母、数字和短横线').waitFor();
+    await dialog().locator('input[data-test=ship-tracking]').fill('x'.repeat(65));
+    await dialog().getByText('运单号最多 64 位').waitFor();
+    expect(shipCalls).toEqual([]);
+
+    await dialog().locator('input[data-test=ship-tracking]').fill(`  ${TRACKING_NO} `);
+    expect(await dialog().locator('.el-form-item__error').count()).toBe(0);
+    await shot('admin-ship-dialog');
+
+    await dialog().locator('[data-test=ship-submit]').click();
+    await page.locator('.el-message--success').getByText(`已发货：顺丰速运 ${TRACKING_NO}`).waitFor();
+    await queueRow(toShip.orderNo).waitFor({ state: 'detached' });
+    expect(shipCalls).toHaveLength(1);
+    expect(JSON.parse(shipCalls[0].body ?? '{}')).toEqual({ carrier: 'SF', trackingNo: TRACKING_NO }); // trimmed
+    await page.waitForFunction(() => document.querySelector('[data-nav=shipping] [data-test=nav-count]')?.textContent?.trim() === '1');
+  });
+
+  it('says plainly why the server refuses when a refund was opened while the dialog was open (409 REFUND_IN_PROGRESS)', async () => {
+    await queueRow(toRefund.orderNo).locator('[data-test=row-ship]').click();
+    await dialog().waitFor();
+    await pickCarrier('顺丰速运');
+    await dialog().locator('input[data-test=ship-tracking]').fill('SF0000000001');
+    await requestRefund(server.baseUrl, buyer, toRefund.orderNo, toRefund.totalFen, '不想要了');
+
+    const answer = page.waitForResponse((res) => res.url().endsWith(`/orders/${toRefund.orderNo}/ship`));
+    await dialog().locator('[data-test=ship-submit]').click();
+    expect((await answer).status()).toBe(409);
+    const refusal = dialog().locator('[data-test=ship-error]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('该订单有退款正在处理，暂不能发货');
+    await dialog().getByRole('button', { name: '取消' }).click();
+    await queueRow(toRefund.orderNo).waitFor({ state: 'detached' }); // now REFUND_REQUESTED: not in the paid tab
+    const order = await admin.call('GET', `/api/admin/orders/${toRefund.orderNo}`);
+    expect(order.body.shippingStatus).toBe('UNSHIPPED');
+  });
+
+  it('shows the shipment, the shipping moves and the upload to WeChat reaching 已上传 on the order page', async () => {
+    await page.goto(url(`/orders/${toShip.orderNo}`));
+    await page.locator('[data-test=tracking-no]').waitFor();
+    expect(await page.locator('[data-test=carrier]').textContent()).toBe('顺丰速运');
+    expect(await page.locator('[data-test=tracking-no]').textContent()).toBe(TRACKING_NO);
+    expect(await page.locator('[data-test=order-shipment] .shipping-status').textContent()).toContain('已发货');
+    expect(await page.locator('[data-test=order-address]').textContent()).toContain('广东省广州市海珠区 新港中路 397 号');
+    const events = page.locator('[data-test=shipping-events]');
+    expect(await events.textContent()).toContain('已发货');
+    expect(await events.textContent()).toContain(`商家 ${TEST_ADMIN.username}`);
+    expect(await page.locator('[data-test=order-ship]').count()).toBe(0); // shipped: `ship` is no longer among its actions
+
+    await page.locator('[data-test=upload-status][data-status=UPLOADED]').waitFor({ timeout: UPLOAD_MS });
+    expect(await page.locator('[data-test=upload-status]').textContent()).toContain('已上传');
+    expect(Number(await page.locator('[data-test=upload-attempts]').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-test=upload-retry]').count()).toBe(0);
+    await shot('admin-order-shipped', true);
+
+    await page.click('[data-test=lang-switch]');
+    await page.locator('[data-test=upload-status]').getByText('Uploaded').waitFor();
+    await page.click('[data-test=lang-switch]');
+    await page.locator('[data-test=upload-status]').getByText('已上传').waitFor();
+  });
+
+  it('filters the order list by shipping status', async () => {
+    await page.goto(url('/orders?shippingStatus=SHIPPED'));
+    const rows = page.locator('.orders-table .el-table__row');
+    await rows.filter({ hasText: toShip.orderNo }).locator('.shipping-status').getByText('已发货').waitFor();
+    expect(await rows.filter({ hasText: toRefund.orderNo }).count()).toBe(0);
+    await page.goto(url('/orders?shippingStatus=UNSHIPPED'));
+    await rows.filter({ hasText: toRefund.orderNo }).waitFor();
+    expect(await rows.filter({ hasText: toShip.orderNo }).count()).toBe(0);
+  });
+
+  it('adds a product priced in yuan (exact fen), edits its stock and takes it off sale', async () => {
+    const name = `手冲滤杯 V60 ${Date.now() % 100_000}`;
+    const productDialog = page.locator('.product-dialog');
+    const byName = async () => ((await admin.call('GET', '/api/admin/products')).body.items as Array<{ id: number; name: string; priceFen: number; stock: number; onSale: boolean }>).find((p) => p.name === name);
+
+    await page.click('[data-nav=products]');
+    await page.waitForURL(/\/admin\/products/);
+    await page.locator('.products-table .el-table__row').first().waitFor();
+    await page.click('[data-test=product-create]');
+    await productDialog.waitFor();
+    await productDialog.locator('input[data-test=product-name]').fill(name);
+    await productDialog.locator('input[data-test=product-price]').fill('12.505');
+    await productDialog.locator('input[data-test=product-stock]').fill('30');
+    await productDialog.locator('[data-test=product-save]').click();
+    await productDialog.getByText('价格最多两位小数（精确到分）').waitFor();
+    await productDialog.locator('input[data-test=product-price]').fill('-3');
+    await productDialog.locator('[data-test=product-save]').click();
+    await productDialog.getByText('价格不能为负数').waitFor();
+    expect(await byName()).toBeUndefined(); // nothing was sent
+
+    await productDialog.locator('input[data-test=product-price]').fill('12.50');
+    await productDialog.locator('[data-test=product-save]').click();
+    const row = page.locator('.products-table .el-table__row').filter({ hasText: name });
+    await row.waitFor();
+    expect(await row.locator('[data-test=product-row-price]').textContent()).toBe('¥12.50');
+    const created = await byName();
+    expect(created).toMatchObject({ priceFen: 1250, stock: 30, onSale: true });
+
+    await row.locator('[data-test=product-edit]').click();
+    await productDialog.waitFor();
+    expect(await productDialog.locator('input[data-test=product-price]').inputValue()).toBe('12.50');
+    await productDialog.locator('input[data-test=product-stock]').fill('45');
+    await productDialog.locator('[data-test=product-save]').click();
+    await page.locator('.el-message--success').getByText(`已保存「${name}」`).waitFor();
+    await row.locator('[data-test=product-row-stock]').getByText('45').waitFor();
+    expect(await byName()).toMatchObject({ priceFen: 1250, stock: 45, onSale: true });
+
+    await row.locator('.el-switch').click();
+    await page.locator('.el-message--success').getByText(`「${name}」已下架`).waitFor();
+    expect(await byName()).toMatchObject({ onSale: false });
+    await shot('admin-products');
+  });
+});
