@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OPEN_STATUSES, REFUND_STATUSES, TERMINAL_STATUSES, TRANSITIONS, type RefundStatus, type Transition } from '../server/lifecycle/refunds.ts';
 import { ORDER_STATUSES, isPaidStatus, paidOrderStatus } from '../server/lifecycle/orders.ts';
+import { SHIPPING_MOVES, SHIPPING_STATUSES } from '../server/lifecycle/shipping.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,7 +19,7 @@ export const OUTPUTS = {
   docs: 'docs/lifecycle.md',
 } as const;
 
-const SOURCES = 'server/lifecycle/refunds.ts and server/lifecycle/orders.ts';
+const SOURCES = 'server/lifecycle/{refunds,orders,shipping}.ts';
 const HEADER = `generated from ${SOURCES} by npm run gen:lifecycle; do not edit`;
 
 // Statuses, actions and roles become code and Mermaid node names: refuse anything that is not a plain word.
@@ -59,6 +60,15 @@ function renderModule(): string {
     '] as const;',
     'export type OrderStatus = (typeof ORDER_STATUSES)[number];',
     '',
+    `export const SHIPPING_STATUSES = [${SHIPPING_STATUSES.map(q).join(', ')}] as const;`,
+    'export type ShippingStatus = (typeof SHIPPING_STATUSES)[number];',
+    '',
+    "/** An order's shipping moves: from × action → to, and who may take them. */",
+    'export const SHIPPING_MOVES = [',
+    ...SHIPPING_MOVES.map((m) => `  { from: ${q(m.from)}, action: ${q(m.action)}, to: ${q(m.to)}, by: ${q(m.by)} },`),
+    '] as const;',
+    "export type ShippingAction = (typeof SHIPPING_MOVES)[number]['action'];",
+    '',
   ].join('\n');
 }
 
@@ -85,6 +95,9 @@ function renderMiniprogramTypes(): string {
     '',
     'export type OrderStatus =',
     ...ORDER_STATUSES.map((s, i) => `  | ${q(s)}${i === ORDER_STATUSES.length - 1 ? ';' : ''}`),
+    '',
+    `export type ShippingStatus = ${union(SHIPPING_STATUSES)};`,
+    `export type ShippingAction = ${union([...new Set(SHIPPING_MOVES.map((m) => m.action))])};`,
     '',
   ].join('\n');
 }
@@ -171,6 +184,25 @@ function renderDocs(): string {
     `| no open refund, nothing refunded | ${paidOrderStatus(100, 0, null)} |`,
     `| no open refund, part of the total refunded | ${paidOrderStatus(100, 40, null)} |`,
     `| no open refund, the whole total refunded | ${paidOrderStatus(100, 100, null)} |`,
+    '',
+    '## Shipping',
+    '',
+    "An order's shipping status (`shippingStatus`) moves along its own table, `SHIPPING_MOVES` in",
+    '`server/lifecycle/shipping.ts`, through the same kind of door (`server/orders/moves.ts`: a compare-and-set',
+    "and an event row). It is separate from `status`, which stays about money and refunds. Besides the table,",
+    '`ship` needs a paid, not wholly refunded order with an address and no open refund',
+    '(`server/orders/shipping-rules.ts`), and a ship queues the upload of the shipment to WeChat in the same',
+    'transaction (the outbox). `auto_receive` is made by the server `ORDER_AUTO_RECEIVE_S` after shipping.',
+    '',
+    '```mermaid',
+    'stateDiagram-v2',
+    `    [*] --> ${word(SHIPPING_STATUSES[0])}`,
+    ...SHIPPING_MOVES.map((m) => `    ${word(m.from)} --> ${word(m.to)}: ${word(m.action)} (${word(m.by)})`),
+    '```',
+    '',
+    '| From | Action | To | Who may take it |',
+    '| --- | --- | --- | --- |',
+    ...SHIPPING_MOVES.map((m) => `| ${m.from} | \`${m.action}\` | ${m.to} | ${m.by} |`),
     '',
   ];
   return lines.join('\n');

@@ -2,7 +2,7 @@
 
 // Statuses come from the server's lifecycle table (npm run gen:lifecycle), never a copy kept here. Types only:
 // Node tests type-check this file under the root tsconfig, which rejects value exports from CommonJS files.
-import type { OrderStatus, RefundStatus, RefundTransition } from '../utils/lifecycle-types.generated';
+import type { OrderStatus, RefundStatus, RefundTransition, ShippingStatus } from '../utils/lifecycle-types.generated';
 
 export type { OrderStatus, RefundStatus };
 
@@ -52,7 +52,7 @@ export interface Address {
   detail: string;
 }
 
-export type ShippingStatus = 'UNSHIPPED' | 'SHIPPED' | 'RECEIVED';
+export type { ShippingStatus };
 
 export interface Shipment {
   carrier: string;

@@ -1,4 +1,4 @@
-// generated from server/lifecycle/refunds.ts and server/lifecycle/orders.ts by npm run gen:lifecycle; do not edit.
+// generated from server/lifecycle/{refunds,orders,shipping}.ts by npm run gen:lifecycle; do not edit.
 // The lifecycle's types without values, for miniprogram/api/types.ts (the tests' root tsconfig reads it and
 // rejects value exports from CommonJS files); the values are in ./lifecycle.generated.ts.
 
@@ -30,3 +30,6 @@ export type OrderStatus =
   | 'REFUND_FAILED'
   | 'PARTIALLY_REFUNDED'
   | 'REFUNDED';
+
+export type ShippingStatus = 'UNSHIPPED' | 'SHIPPED' | 'RECEIVED';
+export type ShippingAction = 'ship' | 'receive' | 'auto_receive';

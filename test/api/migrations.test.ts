@@ -238,7 +238,7 @@ describe('the migrated database is prisma/schema.prisma', () => {
 
   it('the parser found the models the data model needs', () => {
     expect([...modelNames].sort()).toEqual(
-      expect.arrayContaining(['AdminSession', 'AdminUser', 'Buyer', 'IdempotencyKey', 'Notification', 'Order', 'OrderItem', 'Product', 'Refund', 'RefundEvent', 'WechatCall']),
+      expect.arrayContaining(['AdminSession', 'AdminUser', 'Buyer', 'IdempotencyKey', 'Notification', 'Order', 'OrderItem', 'Product', 'Refund', 'RefundEvent', 'WechatCall', 'OrderEvent', 'OutboxMessage', 'PlatformToken']),
     );
     for (const m of schema) expect(scalars(m).length, m.name).toBeGreaterThan(0);
   });
@@ -328,8 +328,9 @@ describe('the generated Prisma client serves every model and field of the migrat
       const ids: Record<string, Record<string, unknown>> = {};
       // values that satisfy the migrations' CHECKs; foreign keys point at the rows made before
       const special: Record<string, Record<string, unknown>> = {
-        Order: { status: 'PAID', totalFen: 1000, refundedFen: 100, pendingRefundFen: 50, refundCount: 2 },
+        Order: { status: 'PAID', totalFen: 1000, refundedFen: 100, pendingRefundFen: 50, refundCount: 2, shippingStatus: 'SHIPPED' },
         Refund: { status: 'REFUNDED', amountFen: 100 },
+        OutboxMessage: { status: 'DONE', attempts: 1 },
         Product: { priceFen: 100, stock: 3 },
         OrderItem: { priceFen: 100, quantity: 2 },
       };

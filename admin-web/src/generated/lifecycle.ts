@@ -1,4 +1,4 @@
-// generated from server/lifecycle/refunds.ts and server/lifecycle/orders.ts by npm run gen:lifecycle; do not edit.
+// generated from server/lifecycle/{refunds,orders,shipping}.ts by npm run gen:lifecycle; do not edit.
 // The refund and order lifecycles as the server runs them. Labels and colours stay in the UI (presentation);
 // which buttons a refund shows comes from its `actions` in the API answer, not from this table.
 
@@ -40,3 +40,14 @@ export const ORDER_STATUSES = [
   'REFUNDED',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const SHIPPING_STATUSES = ['UNSHIPPED', 'SHIPPED', 'RECEIVED'] as const;
+export type ShippingStatus = (typeof SHIPPING_STATUSES)[number];
+
+/** An order's shipping moves: from × action → to, and who may take them. */
+export const SHIPPING_MOVES = [
+  { from: 'UNSHIPPED', action: 'ship', to: 'SHIPPED', by: 'admin' },
+  { from: 'SHIPPED', action: 'receive', to: 'RECEIVED', by: 'buyer' },
+  { from: 'SHIPPED', action: 'auto_receive', to: 'RECEIVED', by: 'system' },
+] as const;
+export type ShippingAction = (typeof SHIPPING_MOVES)[number]['action'];
