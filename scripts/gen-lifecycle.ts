@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { OPEN_STATUSES, REFUND_STATUSES, TERMINAL_STATUSES, TRANSITIONS, type RefundStatus, type Transition } from '../server/lifecycle/refunds.ts';
+import { OPEN_STATUSES, REFUND_STATUSES, REFUND_TYPES, TERMINAL_STATUSES, TRANSITIONS, type RefundStatus, type Transition } from '../server/lifecycle/refunds.ts';
 import { ORDER_STATUSES, isPaidStatus, paidOrderStatus } from '../server/lifecycle/orders.ts';
 import { SHIPPING_MOVES, SHIPPING_STATUSES } from '../server/lifecycle/shipping.ts';
 
@@ -32,7 +32,7 @@ const q = (value: string): string => `'${word(value)}'`;
 
 function renderModule(): string {
   const transitions = TRANSITIONS.map(
-    (t) => `  { from: ${t.from === null ? 'null' : q(t.from)}, action: ${q(t.action)}, to: ${q(t.to)}, by: ${q(t.by)} },`,
+    (t) => `  { from: ${t.from === null ? 'null' : q(t.from)}, action: ${q(t.action)}, to: ${q(t.to)}, by: ${q(t.by)}${t.type ? `, type: ${q(t.type)}` : ''} },`,
   );
   return [
     `// ${HEADER}.`,
@@ -51,6 +51,9 @@ function renderModule(): string {
     'export const TRANSITIONS = [',
     ...transitions,
     '] as const;',
+    `export const REFUND_TYPES = [${REFUND_TYPES.map(q).join(', ')}] as const;`,
+    'export type RefundType = (typeof REFUND_TYPES)[number];',
+    '',
     'export type RefundTransition = (typeof TRANSITIONS)[number];',
     'export type RefundAction = RefundTransition[\'action\'];',
     'export type Role = RefundTransition[\'by\'];',
@@ -87,11 +90,12 @@ function renderMiniprogramTypes(): string {
     'export type RefundTransition =',
     ...TRANSITIONS.map(
       (t, i) =>
-        `  | { from: ${t.from === null ? 'null' : q(t.from)}; action: ${q(t.action)}; to: ${q(t.to)}; by: ${q(t.by)} }` +
+        `  | { from: ${t.from === null ? 'null' : q(t.from)}; action: ${q(t.action)}; to: ${q(t.to)}; by: ${q(t.by)}${t.type ? `; type: ${q(t.type)}` : ''} }` +
         (i === TRANSITIONS.length - 1 ? ';' : ''),
     ),
     "export type RefundAction = RefundTransition['action'];",
     "export type Role = RefundTransition['by'];",
+    `export type RefundType = ${union(REFUND_TYPES)};`,
     '',
     'export type OrderStatus =',
     ...ORDER_STATUSES.map((s, i) => `  | ${q(s)}${i === ORDER_STATUSES.length - 1 ? ';' : ''}`),
@@ -139,7 +143,7 @@ function renderDocs(): string {
     '',
     '```mermaid',
     'stateDiagram-v2',
-    ...TRANSITIONS.map((t) => `    ${t.from === null ? '[*]' : word(t.from)} --> ${word(t.to)}: ${word(t.action)} (${word(t.by)})`),
+    ...TRANSITIONS.map((t) => `    ${t.from === null ? '[*]' : word(t.from)} --> ${word(t.to)}: ${word(t.action)} (${word(t.by)}${t.type ? `, ${word(t.type)}` : ''})`),
     ...TERMINAL_STATUSES.map((s) => `    ${word(s)} --> [*]`),
     '```',
     '',
@@ -148,9 +152,9 @@ function renderDocs(): string {
     'In table order. `admin` is the merchant in the admin web, `buyer` the mini-program user, `system` the',
     "server's refund dispatcher, `wechat` what WeChat Pay answers or notifies.",
     '',
-    '| From | Action | To | Who may take it |',
-    '| --- | --- | --- | --- |',
-    ...TRANSITIONS.map((t) => `| ${cell(t)} | \`${t.action}\` | ${t.to} | ${t.by} |`),
+    '| From | Action | To | Who may take it | Only for |',
+    '| --- | --- | --- | --- | --- |',
+    ...TRANSITIONS.map((t) => `| ${cell(t)} | \`${t.action}\` | ${t.to} | ${t.by} | ${t.type ?? 'both types'} |`),
     '',
     '## Open and terminal statuses',
     '',

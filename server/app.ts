@@ -9,14 +9,17 @@ import type { Db } from './db/client.ts';
 import type { PayGateway } from './gateway/gateway.ts';
 import { adminRoutes } from './http/admin-routes.ts';
 import { fulfilmentRoutes } from './http/fulfilment-routes.ts';
+import { afterSalesRoutes } from './http/after-sales-routes.ts';
 import { requireAdmin, requireBuyer } from './http/auth.ts';
 import { apiNotFound, errorHandler } from './http/error-handler.ts';
+import { exportRoutes } from './http/export-routes.ts';
 import { mpRoutes } from './http/mp-routes.ts';
 import { notifyRoutes } from './http/notify-routes.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { Api } from './http/route.ts';
 import { rejectNul } from './http/reject-nul.ts';
 import { requestLog } from './http/request-log.ts';
+import { uploadRoutes } from './http/upload-routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -61,8 +64,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.use(mpRoutes(api, deps));
+  app.use(exportRoutes(api, deps)); // before adminRoutes: /api/admin/refunds/:refundNo would take export.csv
   app.use(adminRoutes(api, deps));
   app.use(fulfilmentRoutes(api, deps));
+  app.use(afterSalesRoutes(api, deps));
+  app.use(uploadRoutes(api, deps)); // after mpRoutes: /api/mp's per-buyer limit applies; multipart passes express.json unread
   const openapi = buildOpenApi(api, deps.version);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   REFUND_ORDER_GAP_S: intFrom(60),
   ORDER_CLOSE_AFTER_S: intFrom(1800, 1),
   ORDER_AUTO_RECEIVE_S: intFrom(864_000, 1),
+  REFUND_AUTO_APPROVE_S: intFrom(0),
+  RETURN_SHIP_WITHIN_S: intFrom(604_800, 1),
+  RETURN_RECEIVE_WITHIN_S: intFrom(864_000, 1),
+  MERCHANT_RETURN_ADDRESS: z.string().optional(),
+  WECHAT_SUBSCRIBE_TEMPLATE_REFUND: z.string().trim().min(1).max(128).optional(),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   BUYER_RATE_LIMIT_PER_MIN: intFrom(600, 1),
@@ -84,6 +89,13 @@ export interface Config {
   refundOrderGapMs: number;
   orderCloseAfterMs: number;
   orderAutoReceiveMs: number;
+  refundAutoApproveMs: number;
+  returnShipWithinMs: number;
+  returnReceiveWithinMs: number;
+  /** Where buyers send goods back; the sandbox has a demo one. Required to approve a return. */
+  returnAddress: { name: string; phone: string; address: string } | null;
+  /** The "退款通知" subscribe message template; null: no messages. */
+  subscribeTemplateRefund: string | null;
   admin?: { username: string; password: string };
   buyerRateLimitPerMin: number;
   logLevel: string;
@@ -98,6 +110,26 @@ export interface Config {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+const ReturnAddress = z.strictObject({
+  name: z.string().trim().min(1).max(50),
+  phone: z.string().regex(/^[0-9+-]{5,20}$/),
+  address: z.string().trim().min(1).max(200),
+});
+
+const SANDBOX_RETURN_ADDRESS = { name: '小店售后', phone: '020-12345678', address: '广东省广州市海珠区新港中路 397 号 小店仓库' };
+
+function parseReturnAddress(raw: string): { name: string; phone: string; address: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('MERCHANT_RETURN_ADDRESS must be JSON: {"name","phone","address"}');
+  }
+  const r = ReturnAddress.safeParse(json);
+  if (!r.success) throw new ConfigError(`MERCHANT_RETURN_ADDRESS: ${r.error.issues[0].path.join('.') || 'value'} ${r.error.issues[0].message}`);
+  return r.data;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -155,6 +187,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refundOrderGapMs: e.REFUND_ORDER_GAP_S * 1000,
     orderCloseAfterMs: e.ORDER_CLOSE_AFTER_S * 1000,
     orderAutoReceiveMs: e.ORDER_AUTO_RECEIVE_S * 1000,
+    refundAutoApproveMs: e.REFUND_AUTO_APPROVE_S * 1000,
+    returnShipWithinMs: e.RETURN_SHIP_WITHIN_S * 1000,
+    returnReceiveWithinMs: e.RETURN_RECEIVE_WITHIN_S * 1000,
+    returnAddress: e.MERCHANT_RETURN_ADDRESS !== undefined ? parseReturnAddress(e.MERCHANT_RETURN_ADDRESS) : mode === 'sandbox' ? SANDBOX_RETURN_ADDRESS : null,
+    subscribeTemplateRefund: e.WECHAT_SUBSCRIBE_TEMPLATE_REFUND ?? null,
     admin,
     buyerRateLimitPerMin: e.BUYER_RATE_LIMIT_PER_MIN,
     logLevel: e.LOG_LEVEL,

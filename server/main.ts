@@ -12,6 +12,10 @@ import { databaseTokenStore } from './gateway/platform-token-store.ts';
 import { AutoReceiver } from './orders/auto-receiver.ts';
 import { SHIPPING_UPLOAD, shippingUploadHandler } from './orders/shipping-upload.ts';
 import { OutboxWorker } from './outbox/worker.ts';
+import { configureReturnAddress } from './refunds/after-sales-config.ts';
+import { REFUND_MESSAGE, configureBuyerMessages } from './refunds/buyer-messages.ts';
+import { refundMessageHandler } from './refunds/buyer-message-sender.ts';
+import { RefundTimers } from './refunds/timers.ts';
 import { WechatPlatformClient } from './wechat/platform/client.ts';
 import type { PayGateway } from './gateway/gateway.ts';
 import { sandboxCashier } from './payments/sandbox-cashier.ts';
@@ -107,12 +111,15 @@ async function main(): Promise<void> {
   const closer = new UnpaidOrderCloser(db, gateway, config, log.child({ component: 'order-closer' }));
   const outbox = new OutboxWorker(
     db,
-    { [SHIPPING_UPLOAD]: shippingUploadHandler(db, platform) },
+    { [SHIPPING_UPLOAD]: shippingUploadHandler(db, platform), [REFUND_MESSAGE]: refundMessageHandler(db, platform) },
     // a claim outlives one call, its token renewal and its retry; a dozen tries with back-off span hours
     { retryBaseMs: config.retryBaseMs, leaseMs: 3 * config.wxpayTimeoutMs + 5000, maxAttempts: 12 },
     log.child({ component: 'outbox' }),
   );
   const autoReceiver = new AutoReceiver(db, config, log.child({ component: 'auto-receive' }));
+  const refundTimers = new RefundTimers(db, config, log.child({ component: 'refund-timers' }), () => dispatcher.wake());
+  configureReturnAddress(config.returnAddress);
+  configureBuyerMessages(config.subscribeTemplateRefund);
 
   const app = createApp({
     config,
@@ -153,6 +160,7 @@ async function main(): Promise<void> {
   closer.start(Math.min(30_000, Math.max(500, Math.floor(config.orderCloseAfterMs / 4))));
   outbox.start();
   autoReceiver.start();
+  refundTimers.start();
   log.info({ url: boundBase, mode: config.mode, sandboxUrl: config.mode === 'sandbox' ? wxpayApiBase : undefined, notifyBase: publicBaseUrl() }, 'listening');
   if (config.mode === 'sandbox' && !config.admin) {
     process.stdout.write(
@@ -170,7 +178,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping: no new requests; finishing in-flight requests and WeChat calls');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.all([dispatcher.stop(), reconciler.stop(), closer.stop(), outbox.stop(), autoReceiver.stop()]);
+    await Promise.all([dispatcher.stop(), reconciler.stop(), closer.stop(), outbox.stop(), autoReceiver.stop(), refundTimers.stop()]);
     await closed;
     client.close();
     platform.close();

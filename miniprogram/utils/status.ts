@@ -15,6 +15,8 @@ export const ORDER_STATUS: Record<OrderStatus, StatusLabel> = {
   CLOSED: { text: '已关闭', tone: 'muted' },
   PAID: { text: '已付款', tone: 'success' },
   REFUND_REQUESTED: { text: '退款申请中', tone: 'warning' },
+  REFUND_AWAITING_RETURN: { text: '待寄回商品', tone: 'warning' },
+  REFUND_RETURN_SHIPPED: { text: '退货寄回中', tone: 'primary' },
   REFUND_APPROVED: { text: '退款已同意', tone: 'primary' },
   REFUNDING: { text: '退款中', tone: 'primary' },
   REFUND_FAILED: { text: '退款失败', tone: 'danger' },
@@ -24,6 +26,8 @@ export const ORDER_STATUS: Record<OrderStatus, StatusLabel> = {
 
 export const REFUND_STATUS: Record<RefundStatus, StatusLabel> = {
   REQUESTED: { text: '已申请', tone: 'warning' },
+  AWAITING_RETURN: { text: '待寄回', tone: 'warning' },
+  RETURN_SHIPPED: { text: '已寄回', tone: 'primary' },
   APPROVED: { text: '已同意', tone: 'primary' },
   REFUNDING: { text: '退款中', tone: 'primary' },
   REFUNDED: { text: '已退款', tone: 'success' },

@@ -44,6 +44,7 @@ export function buildOpenApi(api: Api, version: string) {
       [ok]: {
         description: 'OK',
         ...(spec.response ? { content: { 'application/json': { schema: jsonSchema(spec.response, 'output') } } } : {}),
+        ...(spec.produces ? { content: { [spec.produces]: { schema: { type: 'string' } } } } : {}),
       },
     };
     for (const code of spec.errors ?? []) {

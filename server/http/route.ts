@@ -28,6 +28,11 @@ export interface RouteSpec<B extends z.ZodType | undefined = undefined, Q extend
   headers?: Record<string, string>; // documented request headers: name → description
   status?: number;
   response?: z.ZodType;
+  /**
+   * The media type of an answer that is not JSON (e.g. `text/csv`): the handler writes and ends the response
+   * itself (route() sends nothing once headers are sent), and the document describes it as that type.
+   */
+  produces?: string;
   errors?: number[];
   /** Runs after the auth guard (so it may use req.buyer / req.admin), before the handler; never for auth. */
   middleware?: RequestHandler[];

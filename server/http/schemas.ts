@@ -1,6 +1,6 @@
 // zod schemas shared by validation and the OpenAPI description: request bodies, queries and answer shapes.
 import { z } from 'zod';
-import { REFUND_STATUSES } from '../lifecycle/refunds.ts';
+import { REFUND_STATUSES, REFUND_TYPES } from '../lifecycle/refunds.ts';
 import { ORDER_STATUSES } from '../lifecycle/orders.ts';
 import { SHIPPING_STATUSES } from '../lifecycle/shipping.ts';
 import { NUMBER_PATTERN } from '../lib/ids.ts';
@@ -39,7 +39,26 @@ export const CreateOrderBody = z.strictObject({
 export const RefundRequestBody = z.strictObject({
   amountFen: fen('amountFen').min(1, 'amountFen must be at least 1 fen').max(1_000_000_000, 'amountFen is too large'),
   reason: z.string().trim().min(1, 'reason is required').max(200, 'reason may have at most 200 characters'),
+  type: z.enum(REFUND_TYPES).optional().describe('REFUND_ONLY (default) or RETURN_AND_REFUND (only once shipped)'),
+  images: z.array(z.string().max(300)).max(9, 'images may list at most 9 photos').optional().describe('URLs of the buyer’s own uploads'),
 });
+
+export const ReturnShipmentBody = z.strictObject({
+  carrier: z.string({ error: 'carrier is required' }).min(1, 'carrier is required').max(20),
+  trackingNo: z.string({ error: 'trackingNo is required' }).trim().regex(/^[0-9A-Za-z-]{1,64}$/, 'trackingNo must be 1–64 of 0-9 A-Z a-z -'),
+});
+
+const reasonList = z.array(z.string().trim().min(1, 'a reason cannot be empty').max(50, 'a reason may have at most 50 characters')).min(1, 'keep at least one reason').max(20, 'at most 20 reasons');
+export const SettingsShape = z.object({
+  approvalLimitFen: z.number().int(),
+  refundReasons: z.object({ REFUND_ONLY: z.array(z.string()), RETURN_AND_REFUND: z.array(z.string()) }),
+});
+export const PatchSettingsBody = z
+  .strictObject({
+    approvalLimitFen: fen('approvalLimitFen').min(0, 'approvalLimitFen cannot be negative').max(1_000_000_000).optional(),
+    refundReasons: z.strictObject({ REFUND_ONLY: reasonList, RETURN_AND_REFUND: reasonList }).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'body: name at least one setting to change');
 
 export const IdempotencyKeyHeader = z
   .string()
@@ -69,6 +88,7 @@ const search = z.string().trim().regex(/^[0-9A-Za-z_-]{1,32}$/, 'must be (the st
 
 export const AdminRefundsQuery = z.object({
   status: z.enum(REFUND_STATUSES).optional(),
+  type: z.enum(REFUND_TYPES).optional(),
   q: search,
   from: day.optional(),
   to: day.optional(),
@@ -86,10 +106,7 @@ export const AdminOrdersQuery = z.object({
 export const BUYER_TABS = ['UNPAID', 'TO_SHIP', 'TO_RECEIVE', 'DONE', 'AFTER_SALES'] as const;
 export const BuyerOrdersQuery = z.object({ tab: z.enum(BUYER_TABS).optional() });
 
-export const ShipBody = z.strictObject({
-  carrier: z.string({ error: 'carrier is required' }).min(1, 'carrier is required').max(20),
-  trackingNo: z.string({ error: 'trackingNo is required' }).trim().regex(/^[0-9A-Za-z-]{1,64}$/, 'trackingNo must be 1–64 of 0-9 A-Z a-z -'),
-});
+export const ShipBody = ReturnShipmentBody;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 export const CreateProductBody = z.strictObject({
@@ -118,10 +135,16 @@ export const ProductShape = z.object({
   updatedAt: time,
 });
 
+const ShipmentShape = z.object({ carrier: z.string(), carrierName: z.string(), trackingNo: z.string(), shippedAt: z.string() });
+
 export const RefundShape = z.object({
   refundNo: z.string(),
   orderNo: z.string(),
   status: z.enum(REFUND_STATUSES),
+  type: z.enum(REFUND_TYPES),
+  images: z.array(z.string()),
+  returnShipment: ShipmentShape.nullable(),
+  returnAddress: z.object({ name: z.string(), phone: z.string(), address: z.string() }).nullable().optional().describe('once a return is approved'),
   amountFen: z.number().int(),
   reason: z.string(),
   rejectReason: z.string().nullable(),

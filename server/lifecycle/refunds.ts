@@ -1,30 +1,73 @@
 // THE refund lifecycle as data: status × action → next status, and who may take the action.
 // Imports nothing: scripts/gen-lifecycle.ts ships it to the admin web and the mini-program (docs/lifecycle.md).
 
-export const REFUND_STATUSES = ['REQUESTED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'REJECTED', 'CANCELLED', 'FAILED'] as const;
+export const REFUND_STATUSES = [
+  'REQUESTED',
+  'AWAITING_RETURN',
+  'RETURN_SHIPPED',
+  'APPROVED',
+  'REFUNDING',
+  'REFUNDED',
+  'REJECTED',
+  'CANCELLED',
+  'FAILED',
+] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
+/** 仅退款: money only. 退货退款: the goods come back first (only once the order was shipped). */
+export const REFUND_TYPES = ['REFUND_ONLY', 'RETURN_AND_REFUND'] as const;
+export type RefundType = (typeof REFUND_TYPES)[number];
+
 /** A refund in one of these blocks another request on its order: one open refund at a time. */
-export const OPEN_STATUSES: readonly RefundStatus[] = ['REQUESTED', 'APPROVED', 'REFUNDING', 'FAILED'];
+export const OPEN_STATUSES: readonly RefundStatus[] = ['REQUESTED', 'AWAITING_RETURN', 'RETURN_SHIPPED', 'APPROVED', 'REFUNDING', 'FAILED'];
 export const TERMINAL_STATUSES: readonly RefundStatus[] = ['REFUNDED', 'REJECTED', 'CANCELLED'];
 
 export type Role = 'buyer' | 'admin' | 'system' | 'wechat';
-export type RefundAction = 'request' | 'record_external' | 'approve' | 'reject' | 'cancel' | 'dispatch' | 'succeed' | 'fail' | 'retry';
+export type RefundAction =
+  | 'request'
+  | 'record_external'
+  | 'approve'
+  | 'auto_approve'
+  | 'reject'
+  | 'cancel'
+  | 'return'
+  | 'return_timeout'
+  | 'receive'
+  | 'refuse'
+  | 'auto_receive'
+  | 'dispatch'
+  | 'succeed'
+  | 'fail'
+  | 'retry';
 
 export interface Transition {
   from: RefundStatus | null; // null: the refund is born
   action: RefundAction;
   to: RefundStatus;
   by: Role;
+  /** Only for refunds of this type; absent: for both. */
+  type?: RefundType;
 }
 
 export const TRANSITIONS: readonly Transition[] = [
   { from: null, action: 'request', to: 'REQUESTED', by: 'buyer' },
   // a refund the merchant made on WeChat's platform, learned from WeChat's notification
   { from: null, action: 'record_external', to: 'REFUNDED', by: 'wechat' },
-  { from: 'REQUESTED', action: 'approve', to: 'APPROVED', by: 'admin' },
+  { from: 'REQUESTED', action: 'approve', to: 'APPROVED', by: 'admin', type: 'REFUND_ONLY' },
+  // a return is approved first; the money follows once the goods are back
+  { from: 'REQUESTED', action: 'approve', to: 'AWAITING_RETURN', by: 'admin', type: 'RETURN_AND_REFUND' },
+  // REFUND_AUTO_APPROVE_S after the request, on an order not yet shipped (the job checks that)
+  { from: 'REQUESTED', action: 'auto_approve', to: 'APPROVED', by: 'system', type: 'REFUND_ONLY' },
   { from: 'REQUESTED', action: 'reject', to: 'REJECTED', by: 'admin' },
   { from: 'REQUESTED', action: 'cancel', to: 'CANCELLED', by: 'buyer' },
+  { from: 'AWAITING_RETURN', action: 'return', to: 'RETURN_SHIPPED', by: 'buyer', type: 'RETURN_AND_REFUND' },
+  { from: 'AWAITING_RETURN', action: 'cancel', to: 'CANCELLED', by: 'buyer', type: 'RETURN_AND_REFUND' },
+  // RETURN_SHIP_WITHIN_S after approval with no tracking number from the buyer
+  { from: 'AWAITING_RETURN', action: 'return_timeout', to: 'CANCELLED', by: 'system', type: 'RETURN_AND_REFUND' },
+  { from: 'RETURN_SHIPPED', action: 'receive', to: 'APPROVED', by: 'admin', type: 'RETURN_AND_REFUND' },
+  { from: 'RETURN_SHIPPED', action: 'refuse', to: 'REJECTED', by: 'admin', type: 'RETURN_AND_REFUND' },
+  // RETURN_RECEIVE_WITHIN_S after the buyer shipped, neither received nor refused: the refund goes ahead
+  { from: 'RETURN_SHIPPED', action: 'auto_receive', to: 'APPROVED', by: 'system', type: 'RETURN_AND_REFUND' },
   // the dispatcher fixes REFUNDING before it calls WeChat (persist intent, then call out)
   { from: 'APPROVED', action: 'dispatch', to: 'REFUNDING', by: 'system' },
   { from: 'REFUNDING', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
@@ -35,8 +78,10 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'APPROVED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
 ];
 
-export function findTransition(from: RefundStatus | null, action: RefundAction): Transition | undefined {
-  return TRANSITIONS.find((t) => t.from === from && t.action === action);
+const fits = (t: Transition, type: RefundType | undefined) => t.type === undefined || type === undefined || t.type === type;
+
+export function findTransition(from: RefundStatus | null, action: RefundAction, type?: RefundType): Transition | undefined {
+  return TRANSITIONS.find((t) => t.from === from && t.action === action && fits(t, type));
 }
 
 /** Where an action always leads (every row of the table with it has the same `to`). */
@@ -46,9 +91,9 @@ export function targetOf(action: RefundAction): RefundStatus {
   return [...targets][0];
 }
 
-/** The actions a role may take on a refund in this status: what the UIs render as buttons. */
-export function actionsFor(status: RefundStatus, role: Role): RefundAction[] {
-  return TRANSITIONS.filter((t) => t.from === status && t.by === role).map((t) => t.action);
+/** The actions a role may take on a refund of this type in this status: what the UIs render as buttons. */
+export function actionsFor(status: RefundStatus, role: Role, type?: RefundType): RefundAction[] {
+  return [...new Set(TRANSITIONS.filter((t) => t.from === status && t.by === role && fits(t, type)).map((t) => t.action))];
 }
 
 export function isOpen(status: RefundStatus): boolean {
@@ -58,6 +103,8 @@ export function isOpen(status: RefundStatus): boolean {
 /** What an order shows while one of its refunds is open. */
 export const ORDER_STATUS_FOR_OPEN_REFUND: Record<string, string> = {
   REQUESTED: 'REFUND_REQUESTED',
+  AWAITING_RETURN: 'REFUND_AWAITING_RETURN',
+  RETURN_SHIPPED: 'REFUND_RETURN_SHIPPED',
   APPROVED: 'REFUND_APPROVED',
   REFUNDING: 'REFUNDING',
   FAILED: 'REFUND_FAILED',

@@ -55,7 +55,9 @@ export function shippingUploadHandler(db: Db, platform: ShippingPlatform): Outbo
         // an earlier send may have been accepted: a second one would use up the payment's one re-ship
         const { outcome, call } = await platform.getShippingOrder(p.transactionId);
         await recordPlatformCall(db, call, p.orderNo);
-        if (outcome.kind === 'ok' && outcome.orderState >= 2) return { kind: 'done' };
+        // no answer is not "not shipped": the upload waits until WeChat says what it holds
+        if (outcome.kind === 'error') return { kind: 'retry', error: `asking WeChat whether an earlier upload arrived failed: ${outcome.errcode ?? 'network'}: ${outcome.errmsg}` };
+        if (outcome.orderState >= 2) return { kind: 'done' };
       }
       const { outcome, call } = await platform.uploadShippingInfo({
         transactionId: p.transactionId,

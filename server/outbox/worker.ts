@@ -94,7 +94,7 @@ export class OutboxWorker {
     }
   }
 
-  private async sendOne(m: OutboxMessageRow & { nextAttemptAt: Date | null; inFlightAt: Date | null }): Promise<void> {
+  private async sendOne(m: OutboxMessageRow & { nextAttemptAt: Date | null; inFlightAt: Date | null; lastError: string | null }): Promise<void> {
     const handler = this.handlers[m.kind];
     if (!handler) {
       this.log.error({ kind: m.kind, causeKey: m.causeKey }, 'outbox message of an unknown kind');
@@ -111,7 +111,10 @@ export class OutboxWorker {
     crashPoint('outbox-before-call');
     let result: SendResult;
     try {
-      result = await handler.send({ ...m, attempts: m.attempts + 1 }, { outcomeUnknown: m.inFlightAt !== null || m.attempts > 0 });
+      // an earlier try: still in flight when its sender died, or counted, or (after a merchant's retry of a FAILED
+      // message, which starts the count again) known by the error it left
+      const outcomeUnknown = m.inFlightAt !== null || m.attempts > 0 || m.lastError !== null;
+      result = await handler.send({ ...m, attempts: m.attempts + 1 }, { outcomeUnknown });
     } catch (err) {
       this.log.error({ err, causeKey: m.causeKey }, 'outbox handler threw');
       result = { kind: 'retry', error: 'internal error while sending; will try again' };

@@ -6,6 +6,7 @@ import { chinaDayStart } from './china-day.ts';
 
 export interface RefundFilter {
   status?: string;
+  type?: string;
   q?: string;
   from?: string;
   to?: string;
@@ -39,6 +40,7 @@ export async function listRefunds(db: Db, f: RefundFilter) {
   if (f.to) createdAt.lt = new Date(chinaDayStart(f.to).getTime() + 24 * 3600_000);
   const base = {
     ...(f.status ? { status: f.status } : {}),
+    ...(f.type ? { type: f.type } : {}),
     ...(f.from || f.to ? { createdAt } : {}),
   };
   const dir = f.sort === 'oldest' ? 'asc' : 'desc';
@@ -50,6 +52,7 @@ export async function listRefunds(db: Db, f: RefundFilter) {
     const wanted = matches.filter(
       (m) =>
         (!f.status || m.status === f.status) &&
+        (!f.type || m.type === f.type) &&
         (!createdAt.gte || m.createdAt.getTime() >= createdAt.gte.getTime()) &&
         (!createdAt.lt || m.createdAt.getTime() < createdAt.lt.getTime()),
     );
@@ -62,7 +65,7 @@ export async function listRefunds(db: Db, f: RefundFilter) {
     const where = f.q ? { AND: [base, { OR: [numberPrefix('refundNo', f.q), { order: numberPrefix('orderNo', f.q) }] }] } : base;
     const [page, count] = await Promise.all([
       db.refund.findMany({ where, orderBy: [{ createdAt: dir }, { id: dir }], skip, take: f.pageSize, select: { id: true } }),
-      f.q ? db.refund.count({ where }) : countRefunds(db, f.status, createdAt),
+      f.q ? db.refund.count({ where }) : countRefunds(db, f.status, f.type, createdAt),
     ]);
     ids = page.map((r) => r.id);
     total = count;
@@ -80,9 +83,10 @@ export async function listRefunds(db: Db, f: RefundFilter) {
  * COUNT(*) over the status and period filters, written out: Prisma's count() wraps the filter in a
  * LIMIT/OFFSET subquery that SQLite cannot count from the index directly (2–3× slower on 10⁵ rows).
  */
-async function countRefunds(db: Db, status: string | undefined, createdAt: { gte?: Date; lt?: Date }): Promise<number> {
+async function countRefunds(db: Db, status: string | undefined, type: string | undefined, createdAt: { gte?: Date; lt?: Date }): Promise<number> {
   const conditions: Prisma.Sql[] = [];
   if (status) conditions.push(Prisma.sql`"status" = ${status}`);
+  if (type) conditions.push(Prisma.sql`"type" = ${type}`);
   if (createdAt.gte) conditions.push(Prisma.sql`"createdAt" >= ${createdAt.gte}`);
   if (createdAt.lt) conditions.push(Prisma.sql`"createdAt" < ${createdAt.lt}`);
   const where = conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
@@ -91,8 +95,8 @@ async function countRefunds(db: Db, status: string | undefined, createdAt: { gte
 }
 
 /** Every refund whose number, or whose order's number, starts with q; null when there are too many. */
-async function refundsMatching(db: Db, q: string): Promise<Array<{ id: number; status: string; createdAt: Date }> | null> {
-  const select = { id: true, status: true, createdAt: true } as const;
+async function refundsMatching(db: Db, q: string): Promise<Array<{ id: number; status: string; type: string; createdAt: Date }> | null> {
+  const select = { id: true, status: true, type: true, createdAt: true } as const;
   const [byNumber, orders] = await Promise.all([
     db.refund.findMany({ where: numberPrefix('refundNo', q), select, take: Q_MATCH_CAP + 1 }),
     db.order.findMany({ where: numberPrefix('orderNo', q), select: { id: true }, take: Q_MATCH_CAP + 1 }),

@@ -4,8 +4,10 @@
 // Nothing else writes a refund's status or an order's refund money (docs/architecture.md "One door").
 import type { Tx } from '../db/client.ts';
 import { DomainError, LostRace } from '../errors.ts';
-import { findTransition, type RefundAction, type RefundStatus, type Role } from '../lifecycle/refunds.ts';
+import { findTransition, type RefundAction, type RefundStatus, type RefundType, type Role } from '../lifecycle/refunds.ts';
+import { queueBuyerMessage } from './buyer-messages.ts';
 import { orderAfterMove, type OrderMoney } from './order-effect.ts';
+import { restockOnce, restocks } from './restock.ts';
 
 export interface Actor {
   role: Role;
@@ -19,6 +21,7 @@ export interface RefundRow {
   orderId: number;
   status: string;
   amountFen: number;
+  type: string;
 }
 
 interface MoveOptions {
@@ -32,6 +35,9 @@ export interface NewRefund {
   refundNo: string;
   amountFen: number;
   reason: string;
+  type?: RefundType;
+  /** JSON list of the buyer's own upload URLs. */
+  images?: string | null;
   source?: string;
   wxRefundId?: string | null;
 }
@@ -39,8 +45,8 @@ export interface NewRefund {
 type BirthAction = 'request' | 'record_external';
 
 /** The table's move for (from, action), or the error a person acting on a stale page should see. */
-function legalMove(from: RefundStatus | null, action: RefundAction, actor: Actor, refundNo: string) {
-  const t = findTransition(from, action);
+function legalMove(from: RefundStatus | null, action: RefundAction, actor: Actor, refundNo: string, type: RefundType) {
+  const t = findTransition(from, action, type);
   if (!t) throw new DomainError('INVALID_STATE', `A refund that is ${from ?? 'new'} cannot be ${pastTense(action)}.`);
   if (t.by !== actor.role) throw new DomainError('FORBIDDEN', `Only the ${t.by} may ${action} a refund.`);
   return t;
@@ -58,18 +64,20 @@ export async function moveRefund(
   opts: MoveOptions = {},
 ): Promise<{ status: RefundStatus; updatedAt: Date }> {
   const from = refund.status as RefundStatus;
-  const t = legalMove(from, action, actor, refund.refundNo);
+  const t = legalMove(from, action, actor, refund.refundNo, refund.type as RefundType);
   const now = new Date();
   const { count } = await tx.refund.updateMany({
     where: { id: refund.id, status: from },
-    data: { ...opts.data, status: t.to, updatedAt: now },
+    data: { ...opts.data, status: t.to, statusAt: now, updatedAt: now },
   });
   if (count === 0) throw new LostRace(`Refund ${refund.refundNo} was changed by someone else meanwhile; reload it.`);
   await tx.refundEvent.create({
     data: { refundId: refund.id, fromStatus: from, toStatus: t.to, action, actor: actor.name, note: opts.note ?? null, at: now },
   });
   const order = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
-  await carryToOrder(tx, order, { refundNo: refund.refundNo, amountFen: refund.amountFen, from, to: t.to }, now);
+  const after = await carryToOrder(tx, order, { refundNo: refund.refundNo, amountFen: refund.amountFen, from, to: t.to }, now);
+  if (restocks({ action, to: t.to, amountFen: refund.amountFen }, order, after)) await restockOnce(tx, order.id, now);
+  await queueBuyerMessage(tx, { ...refund, status: t.to }, order, actor, now);
   return { status: t.to, updatedAt: now };
 }
 
@@ -86,7 +94,7 @@ export async function createRefund(
   actor: Actor,
   opts: MoveOptions = {},
 ) {
-  const t = legalMove(null, action, actor, fresh.refundNo);
+  const t = legalMove(null, action, actor, fresh.refundNo, fresh.type ?? 'REFUND_ONLY');
   const now = new Date();
   await carryToOrder(tx, order, { refundNo: fresh.refundNo, amountFen: fresh.amountFen, from: null, to: t.to }, now);
   const refund = await tx.refund.create({
@@ -96,6 +104,7 @@ export async function createRefund(
       orderId: order.id,
       status: t.to,
       ...(t.to === 'REFUNDED' ? { refundedAt: now } : {}),
+      statusAt: now,
       createdAt: now,
       updatedAt: now,
     },
@@ -106,7 +115,7 @@ export async function createRefund(
   return refund;
 }
 
-async function carryToOrder(tx: Tx, o: OrderMoney & { id: number }, move: Parameters<typeof orderAfterMove>[1], now: Date): Promise<void> {
+async function carryToOrder(tx: Tx, o: OrderMoney & { id: number }, move: Parameters<typeof orderAfterMove>[1], now: Date): Promise<OrderMoney> {
   const next = orderAfterMove(o, move);
   if ('refused' in next) throw new DomainError('INVALID_STATE', `Refund ${move.refundNo} cannot be applied to its order: ${next.refused}.`);
   const { count } = await tx.order.updateMany({
@@ -121,6 +130,7 @@ async function carryToOrder(tx: Tx, o: OrderMoney & { id: number }, move: Parame
     },
   });
   if (count === 0) throw new LostRace(`The order of refund ${move.refundNo} was changed meanwhile; try again.`);
+  return next;
 }
 
 function pastTense(action: RefundAction): string {
@@ -128,8 +138,14 @@ function pastTense(action: RefundAction): string {
     request: 'requested',
     record_external: 'recorded',
     approve: 'approved',
+    auto_approve: 'approved by the system',
     reject: 'rejected',
     cancel: 'cancelled',
+    return: 'marked as sent back',
+    return_timeout: 'closed for a return never sent',
+    receive: 'marked as received back',
+    refuse: 'refused',
+    auto_receive: 'received by the system',
     dispatch: 'sent to WeChat Pay',
     succeed: 'marked refunded',
     fail: 'marked failed',

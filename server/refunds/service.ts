@@ -1,23 +1,49 @@
-// The refund use cases of people: request, approve, reject, cancel, retry. Each is one move through moves.ts;
-// what WeChat reports goes through outcome.ts.
+// The refund use cases of people: request, approve, reject, cancel, retry, and for returns the buyer's
+// return shipment and the merchant's receipt or refusal. Each is one move through moves.ts; what WeChat
+// reports goes through outcome.ts; the timed moves are in timers.ts.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { DomainError, LostRace, notFound } from '../errors.ts';
 import { newRefundNo } from '../lib/ids.ts';
 import { refundBlocker } from './rules.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import type { Tx } from '../db/client.ts';
+import type { RefundType } from '../lifecycle/refunds.ts';
+import { uploadIdOf } from '../uploads/urls.ts';
+import { carrierName } from '../wechat/carriers.ts';
+import { merchantReturnAddress } from './after-sales-config.ts';
 import { createRefund, moveRefund, type Actor } from './moves.ts';
 import { REFUND_WITH_ORDER_NO, refundView, type RefundView } from './views.ts';
 
 export interface RefundRequest {
   amountFen: number;
   reason: string;
+  type?: RefundType;
+  /** URLs of the buyer's own uploads (evidence photos). */
+  images?: string[];
 }
 
 const BUYER: Actor = { role: 'buyer', name: 'buyer' };
 
 function requestHash(orderNo: string, req: RefundRequest): string {
-  return createHash('sha256').update(JSON.stringify([orderNo, req.amountFen, req.reason])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([orderNo, req.amountFen, req.reason, req.type ?? 'REFUND_ONLY', req.images ?? []]))
+    .digest('hex');
+}
+
+/** The images as stored: every URL one of this buyer's own uploads, else 400 naming the one that is not. */
+async function ownImages(tx: Tx, buyerId: number, images: string[] | undefined): Promise<string | null> {
+  if (!images || images.length === 0) return null;
+  const ids = images.map((url, i) => {
+    const id = uploadIdOf(url);
+    if (!id) throw new DomainError('VALIDATION_FAILED', `images.${i}: is not an upload of this mini-program (POST /api/mp/uploads).`);
+    return id;
+  });
+  const mine = await tx.upload.findMany({ where: { id: { in: ids }, buyerId }, select: { id: true } });
+  const found = new Set(mine.map((u) => u.id));
+  const missing = ids.findIndex((id) => !found.has(id));
+  if (missing >= 0) throw new DomainError('VALIDATION_FAILED', `images.${missing}: is not one of your uploads.`);
+  return JSON.stringify(images);
 }
 
 /** What an Idempotency-Key already stands for: the refund it created, or an error if the request differs. */
@@ -57,9 +83,13 @@ export async function requestRefund(
       const now = new Date();
       const blocker = refundBlocker(order, req.amountFen, now);
       if (blocker) throw blocker;
-      const created = await createRefund(tx, order, { refundNo: newRefundNo(now), amountFen: req.amountFen, reason: req.reason }, 'request', BUYER, {
-        note: req.reason,
-      });
+      const type = req.type ?? 'REFUND_ONLY';
+      if (type === 'RETURN_AND_REFUND' && order.shippingStatus === 'UNSHIPPED') {
+        throw new DomainError('NOT_SHIPPED', 'A return needs goods to send back: this order has not been shipped; ask for a refund only (REFUND_ONLY).');
+      }
+      const images = await ownImages(tx, buyerId, req.images);
+      const fresh = { refundNo: newRefundNo(now), amountFen: req.amountFen, reason: req.reason, type, images };
+      const created = await createRefund(tx, order, fresh, 'request', BUYER, { note: req.reason });
       if (idempotencyKey) {
         await tx.idempotencyKey.create({ data: { buyerId, key: idempotencyKey, requestHash: hash, refundId: created.id, createdAt: created.createdAt } });
       }
@@ -85,13 +115,14 @@ export async function requestRefund(
 async function act(
   db: Db,
   refundNo: string,
-  action: 'approve' | 'reject' | 'cancel' | 'retry',
+  action: 'approve' | 'reject' | 'cancel' | 'retry' | 'return' | 'receive' | 'refuse',
   actor: Actor,
-  opts: { note?: string; data?: Record<string, unknown>; buyerId?: number } = {},
+  opts: { note?: string; data?: Record<string, unknown>; buyerId?: number; check?: (refund: { type: string; status: string }) => void } = {},
 ): Promise<RefundView> {
   const moved = await db.$transaction(async (tx) => {
     const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: { select: { buyerId: true, orderNo: true } } } });
     if (!refund || (opts.buyerId !== undefined && refund.order.buyerId !== opts.buyerId)) throw notFound(`Refund ${refundNo}`);
+    opts.check?.(refund);
     const after = await moveRefund(tx, refund, action, actor, { note: opts.note, data: opts.data });
     // the row as written: what was read, the move's columns, its status and time (no second read)
     return { ...refund, ...opts.data, ...after };
@@ -100,8 +131,34 @@ async function act(
 }
 
 export function approveRefund(db: Db, refundNo: string, admin: string): Promise<RefundView> {
-  // due now: the dispatcher picks it up on its next turn
-  return act(db, refundNo, 'approve', { role: 'admin', name: `admin:${admin}` }, { data: { nextAttemptAt: new Date() } });
+  // due now: the dispatcher picks it up on its next turn (a return waits for the goods first)
+  return act(db, refundNo, 'approve', { role: 'admin', name: `admin:${admin}` }, {
+    data: { nextAttemptAt: new Date() },
+    check: (r) => {
+      if (r.type === 'RETURN_AND_REFUND' && r.status === 'REQUESTED' && !merchantReturnAddress()) {
+        throw new DomainError('INVALID_STATE', 'Set MERCHANT_RETURN_ADDRESS first: the buyer needs to know where to send the goods.');
+      }
+    },
+  });
+}
+
+/** The buyer sent the goods back: the return's carrier and tracking number. */
+export function returnShipped(db: Db, refundNo: string, buyerId: number, shipment: { carrier: string; trackingNo: string }): Promise<RefundView> {
+  if (!carrierName(shipment.carrier)) throw new DomainError('VALIDATION_FAILED', `carrier: ${shipment.carrier} is not a carrier WeChat knows.`);
+  return act(db, refundNo, 'return', BUYER, {
+    buyerId,
+    note: `${shipment.carrier} ${shipment.trackingNo}`,
+    data: { returnCarrier: shipment.carrier, returnTrackingNo: shipment.trackingNo, returnShippedAt: new Date() },
+  });
+}
+
+/** The goods are back: the refund goes to WeChat (and the stock is returned when it covers the whole order). */
+export function receiveReturn(db: Db, refundNo: string, admin: string): Promise<RefundView> {
+  return act(db, refundNo, 'receive', { role: 'admin', name: `admin:${admin}` }, { data: { nextAttemptAt: new Date() } });
+}
+
+export function refuseReturn(db: Db, refundNo: string, admin: string, reason: string): Promise<RefundView> {
+  return act(db, refundNo, 'refuse', { role: 'admin', name: `admin:${admin}` }, { note: reason, data: { rejectReason: reason } });
 }
 
 export function rejectRefund(db: Db, refundNo: string, admin: string, reason: string): Promise<RefundView> {
@@ -119,11 +176,22 @@ export function cancelRefund(db: Db, refundNo: string, buyerId: number): Promise
   return act(db, refundNo, 'cancel', BUYER, { buyerId });
 }
 
-export async function getBuyerRefund(db: Db, refundNo: string, buyerId: number): Promise<RefundView> {
+/** Who moved a refund, as the buyer may know it: buyer, merchant, system or wechat (no staff names). */
+function publicActor(actor: string): string {
+  const kind = actor.split(':')[0];
+  if (kind === 'admin') return 'merchant';
+  return kind === 'buyer' || kind === 'wechat' ? kind : 'system';
+}
+
+/** One of the buyer's refunds, with its timeline (who moved it, without the merchant's staff names). */
+export async function getBuyerRefund(db: Db, refundNo: string, buyerId: number) {
   const refund = await db.refund.findUnique({
     where: { refundNo },
-    include: { order: { select: { orderNo: true, buyerId: true } } },
+    include: { order: { select: { orderNo: true, buyerId: true } }, events: { orderBy: { id: 'asc' } } },
   });
   if (!refund || refund.order.buyerId !== buyerId) throw notFound(`Refund ${refundNo}`);
-  return refundView(refund, 'buyer');
+  return {
+    ...refundView(refund, 'buyer'),
+    events: refund.events.map((e) => ({ at: e.at.toISOString(), from: e.fromStatus, to: e.toStatus, action: e.action, by: publicActor(e.actor) })),
+  };
 }

@@ -1,15 +1,22 @@
 // The refund as the API shows it (docs/api-shapes.md), with the actions the viewer may take now.
-import { actionsFor, type RefundStatus, type Role } from '../lifecycle/refunds.ts';
+import { actionsFor, type RefundStatus, type RefundType, type Role } from '../lifecycle/refunds.ts';
+import { carrierName } from '../wechat/carriers.ts';
+import { merchantReturnAddress } from './after-sales-config.ts';
 
 export interface RefundRecord {
   refundNo: string;
   status: string;
+  type: string;
   amountFen: number;
   reason: string;
   rejectReason: string | null;
   failCode: string | null;
   failReason: string | null;
   source: string;
+  images: string | null;
+  returnCarrier: string | null;
+  returnTrackingNo: string | null;
+  returnShippedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   order: { orderNo: string };
@@ -17,18 +24,29 @@ export interface RefundRecord {
 
 export const REFUND_WITH_ORDER_NO = { order: { select: { orderNo: true } } } as const;
 
+/** Statuses in which a return was approved and the buyer needs (or needed) the address to send goods to. */
+const RETURN_APPROVED: ReadonlySet<string> = new Set(['AWAITING_RETURN', 'RETURN_SHIPPED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'FAILED']);
+
 export function refundView(r: RefundRecord, viewer: Role) {
+  const isReturn = r.type === 'RETURN_AND_REFUND';
   return {
     refundNo: r.refundNo,
     orderNo: r.order.orderNo,
     status: r.status,
+    type: r.type,
     amountFen: r.amountFen,
     reason: r.reason,
     rejectReason: r.rejectReason,
     failReason: r.failReason,
     failCode: r.failCode,
     source: r.source,
-    actions: actionsFor(r.status as RefundStatus, viewer),
+    images: r.images ? (JSON.parse(r.images) as string[]) : [],
+    returnShipment:
+      r.returnCarrier && r.returnTrackingNo && r.returnShippedAt
+        ? { carrier: r.returnCarrier, carrierName: carrierName(r.returnCarrier) ?? r.returnCarrier, trackingNo: r.returnTrackingNo, shippedAt: r.returnShippedAt.toISOString() }
+        : null,
+    ...(isReturn && RETURN_APPROVED.has(r.status) ? { returnAddress: merchantReturnAddress() } : {}),
+    actions: actionsFor(r.status as RefundStatus, viewer, r.type as RefundType),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

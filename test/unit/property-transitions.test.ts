@@ -6,6 +6,7 @@ import {
   ORDER_STATUS_FOR_OPEN_REFUND,
   OPEN_STATUSES,
   REFUND_STATUSES,
+  REFUND_TYPES,
   TERMINAL_STATUSES,
   TRANSITIONS,
   actionsFor,
@@ -13,11 +14,28 @@ import {
   isOpen,
   type RefundAction,
   type RefundStatus,
+  type RefundType,
   type Role,
 } from '../../server/lifecycle/refunds.ts';
 
 const ROLES: readonly Role[] = ['buyer', 'admin', 'system', 'wechat'];
-const ACTIONS: readonly RefundAction[] = ['request', 'record_external', 'approve', 'reject', 'cancel', 'dispatch', 'succeed', 'fail', 'retry'];
+const ACTIONS: readonly RefundAction[] = [
+  'request',
+  'record_external',
+  'approve',
+  'auto_approve',
+  'reject',
+  'cancel',
+  'return',
+  'return_timeout',
+  'receive',
+  'refuse',
+  'auto_receive',
+  'dispatch',
+  'succeed',
+  'fail',
+  'retry',
+];
 
 describe('the transitions table', () => {
   it('every status is either open or terminal, never both', () => {
@@ -57,17 +75,35 @@ describe('the transitions table', () => {
     }
   });
 
-  it('every transition names a known status, action and role; (from, action) is unique', () => {
-    const keys = new Set<string>();
+  it('every transition names a known status, action, role and type; (from, action) leads one way for each type', () => {
     for (const t of TRANSITIONS) {
       expect(t.from === null || REFUND_STATUSES.includes(t.from)).toBe(true);
       expect(REFUND_STATUSES.includes(t.to)).toBe(true);
       expect(ACTIONS.includes(t.action)).toBe(true);
       expect(t.by, `${t.from} --${t.action}-->`).toBeDefined();
       expect(ROLES.includes(t.by)).toBe(true);
-      const key = `${t.from}|${t.action}`;
-      expect(keys.has(key), `duplicate ${key}`).toBe(false);
-      keys.add(key);
+      if (t.type !== undefined) expect(REFUND_TYPES).toContain(t.type);
+    }
+    for (const type of REFUND_TYPES) {
+      const keys = new Set<string>();
+      for (const t of TRANSITIONS.filter((x) => x.type === undefined || x.type === type)) {
+        const key = `${t.from}|${t.action}`;
+        expect(keys.has(key), `duplicate ${key} for ${type}`).toBe(false);
+        keys.add(key);
+      }
+    }
+  });
+
+  it('returns: approval waits for the goods; only a return ever reaches the return statuses', () => {
+    expect(findTransition('REQUESTED', 'approve', 'RETURN_AND_REFUND')).toMatchObject({ to: 'AWAITING_RETURN', by: 'admin' });
+    expect(findTransition('REQUESTED', 'approve', 'REFUND_ONLY')).toMatchObject({ to: 'APPROVED', by: 'admin' });
+    expect(findTransition('RETURN_SHIPPED', 'receive', 'RETURN_AND_REFUND')).toMatchObject({ to: 'APPROVED', by: 'admin' });
+    for (const t of TRANSITIONS.filter((x) => x.to === 'AWAITING_RETURN' || x.to === 'RETURN_SHIPPED' || x.from === 'AWAITING_RETURN' || x.from === 'RETURN_SHIPPED')) {
+      expect(t.type, `${t.from} --${t.action}-->`).toBe('RETURN_AND_REFUND');
+    }
+    // every timed move is the system's, and no person may take one
+    for (const a of ['auto_approve', 'return_timeout', 'auto_receive'] as const) {
+      for (const t of TRANSITIONS.filter((x) => x.action === a)) expect(t.by).toBe('system');
     }
   });
 
@@ -93,16 +129,16 @@ describe('the transitions table', () => {
     expect(findTransition('REFUNDING', 'retry')).toBeUndefined();
   });
 
-  it('actionsFor(status, role) ⊆ the table, and equals it', () => {
+  it('actionsFor(status, role, type) ⊆ the table, and equals it', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...REFUND_STATUSES), fc.constantFrom(...ROLES), (s, role) => {
-        const acts = actionsFor(s, role);
+      fc.property(fc.constantFrom(...REFUND_STATUSES), fc.constantFrom(...ROLES), fc.constantFrom(...REFUND_TYPES), (s, role, type) => {
+        const acts = actionsFor(s, role, type);
         expect(new Set(acts).size).toBe(acts.length);
-        for (const a of acts) expect(findTransition(s, a)).toMatchObject({ from: s, action: a, by: role });
-        const expected = TRANSITIONS.filter((t) => t.from === s && t.by === role).map((t) => t.action);
+        for (const a of acts) expect(findTransition(s, a, type)).toMatchObject({ from: s, action: a, by: role });
+        const expected = TRANSITIONS.filter((t) => t.from === s && t.by === role && (t.type === undefined || t.type === type)).map((t) => t.action);
         expect([...acts].sort()).toEqual([...expected].sort());
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
     // the UI's buttons from api-shapes.md
     expect(actionsFor('REQUESTED', 'buyer')).toEqual(['cancel']);
@@ -119,6 +155,7 @@ describe('the transitions table', () => {
 // ---- random sequences against a model of one order ---------------------------------------------------------
 
 interface ModelRefund {
+  type: RefundType;
   status: RefundStatus;
   amount: number;
   history: RefundStatus[];
@@ -129,9 +166,11 @@ interface Step {
   role: Role;
   target: number; // which refund (index mod count), or the new refund's amount source
   amount: number;
+  type: RefundType;
 }
 
 const step: fc.Arbitrary<Step> = fc.record({
+  type: fc.constantFrom(...REFUND_TYPES),
   action: fc.constantFrom(...ACTIONS),
   role: fc.constantFrom(...ROLES),
   target: fc.nat(),
@@ -151,12 +190,12 @@ function apply(total: number, refunds: ModelRefund[], s: Step): boolean {
     const pending = open.reduce((a, r) => a + r.amount, 0);
     if (!Number.isInteger(s.amount) || s.amount < 1 || s.amount > total - refunded - pending) return false;
     if (s.action === 'request' && (open.length > 0 || refunds.length >= 50)) return false;
-    refunds.push({ status: t.to, amount: s.amount, history: [t.to] });
+    refunds.push({ type: s.type, status: t.to, amount: s.amount, history: [t.to] });
     return true;
   }
   if (refunds.length === 0) return false;
   const r = refunds[s.target % refunds.length];
-  const t = findTransition(r.status, s.action);
+  const t = findTransition(r.status, s.action, r.type);
   if (!t || t.by !== s.role) return false;
   r.status = t.to;
   r.history.push(t.to);

@@ -8,6 +8,8 @@ export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
 export const REFUND_STATUS_VIEW: Record<RefundStatus, { label: MessageKey; tag: TagType }> = {
   REQUESTED: { label: 'refundStatus.REQUESTED', tag: 'warning' },
+  AWAITING_RETURN: { label: 'refundStatus.AWAITING_RETURN', tag: 'warning' },
+  RETURN_SHIPPED: { label: 'refundStatus.RETURN_SHIPPED', tag: 'warning' },
   APPROVED: { label: 'refundStatus.APPROVED', tag: 'primary' },
   REFUNDING: { label: 'refundStatus.REFUNDING', tag: 'primary' },
   REFUNDED: { label: 'refundStatus.REFUNDED', tag: 'success' },
@@ -21,6 +23,8 @@ export const ORDER_STATUS_VIEW: Record<OrderStatus, { label: MessageKey; tag: Ta
   CLOSED: { label: 'orderStatus.CLOSED', tag: 'info' },
   PAID: { label: 'orderStatus.PAID', tag: 'success' },
   REFUND_REQUESTED: { label: 'orderStatus.REFUND_REQUESTED', tag: 'warning' },
+  REFUND_AWAITING_RETURN: { label: 'orderStatus.REFUND_AWAITING_RETURN', tag: 'warning' },
+  REFUND_RETURN_SHIPPED: { label: 'orderStatus.REFUND_RETURN_SHIPPED', tag: 'warning' },
   REFUND_APPROVED: { label: 'orderStatus.REFUND_APPROVED', tag: 'primary' },
   REFUNDING: { label: 'orderStatus.REFUNDING', tag: 'primary' },
   REFUND_FAILED: { label: 'orderStatus.REFUND_FAILED', tag: 'danger' },

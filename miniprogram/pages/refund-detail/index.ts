@@ -21,6 +21,8 @@ const timers = new WeakMap<object, ReturnType<typeof setTimeout>>();
 // What each ending means for the buyer, shown under the progress bar.
 const STATUS_HINTS: Record<RefundStatus, string> = {
   REQUESTED: '已提交，等待商家处理',
+  AWAITING_RETURN: '商家已同意退货，请按下方地址寄回商品并填写快递单号',
+  RETURN_SHIPPED: '商品已寄回，等待商家确认收货后退款',
   APPROVED: '商家已同意，即将原路退回',
   REFUNDING: '微信支付处理中，一般几分钟到账，最长 1–3 个工作日',
   REFUNDED: '退款已原路退回',

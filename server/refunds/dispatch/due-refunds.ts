@@ -8,6 +8,7 @@ export interface Candidate {
   refundNo: string;
   status: string;
   amountFen: number;
+  type: string;
   reason: string;
   orderId: number;
   attempts: number;
@@ -29,6 +30,7 @@ export function findDueRefunds(db: Db, now: Date, take: number): Promise<Candida
       refundNo: true,
       status: true,
       amountFen: true,
+      type: true,
       reason: true,
       orderId: true,
       attempts: true,
