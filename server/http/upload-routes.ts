@@ -41,18 +41,6 @@ function declaredLength(headers: IncomingHttpHeaders): number {
  */
 function readOneFile(req: Request, res: Response): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const cutOff = () => {
-      // over the hard cap: stop reading; Node closes the connection after the answer
-      res.set('Connection', 'close');
-      reject(tooLarge());
-    };
-    if (declaredLength(req.headers) > MAX_BODY_BYTES) return cutOff();
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: MAX_UPLOAD_BYTES, fields: 0, parts: 2, headerPairs: 20 } });
-    } catch {
-      return reject(invalid(`body: ${ONE_FILE}.`));
-    }
     let settled = false;
     let problem: DomainError | null = null;
     let files = 0;
@@ -65,11 +53,23 @@ function readOneFile(req: Request, res: Response): Promise<Buffer> {
       if (err) reject(err);
       else resolve(Buffer.concat(chunks, size));
     };
+    const cutOff = () => {
+      // over the hard cap: stop reading; Node closes the connection once the 413 is sent
+      res.set('Connection', 'close');
+      done(tooLarge());
+    };
     const refuse = (err: DomainError) => {
       problem ??= err; // the first thing wrong is what the buyer hears; the body is still read to its end
       chunks = [];
     };
 
+    if (declaredLength(req.headers) > MAX_BODY_BYTES) return cutOff();
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: MAX_UPLOAD_BYTES, fields: 0, parts: 2, headerPairs: 20 } });
+    } catch {
+      return done(invalid(`body: ${ONE_FILE}.`)); // not multipart/form-data, or no boundary
+    }
     parser.on('file', (name, stream) => {
       files += 1;
       if (name !== 'file') refuse(invalid(`${name}: unexpected file part; ${ONE_FILE}.`));
@@ -79,7 +79,8 @@ function readOneFile(req: Request, res: Response): Promise<Buffer> {
         size += c.length;
       });
       stream.on('limit', () => refuse(tooLarge()));
-      // a body cut off inside the file fails the file stream too; the parser's own 'error' answers it
+      // a body cut off inside the file fails the file's stream too: unheard, that error would end the process;
+      // the parser's own 'error' answers the request
       stream.on('error', () => undefined);
     });
     parser.on('fieldsLimit', () => refuse(invalid(`body: unexpected form field; ${ONE_FILE}.`)));
@@ -96,10 +97,13 @@ function readOneFile(req: Request, res: Response): Promise<Buffer> {
       received += c.length;
       if (received <= MAX_BODY_BYTES || settled) return;
       req.unpipe(parser);
-      settled = true;
       cutOff();
     });
     req.on('error', () => done(invalid('body: could not be read.')));
+    // the client went away mid-body: nothing more will come, and the parser would wait for it forever
+    req.on('close', () => {
+      if (!req.complete) done(invalid('body: was cut off.'));
+    });
     req.pipe(parser);
   });
 }

@@ -134,7 +134,8 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     expect(shipCalls).toEqual([]);
 
     await dialog().locator('input[data-test=ship-tracking]').fill(`  ${TRACKING_NO} `);
-    expect(await dialog().locator('.el-form-item__error').count()).toBe(0);
+    await dialog().locator('.el-form-item__error').first().waitFor({ state: 'detached' }); // after its fade-out
+    expect(await dialog().locator('.carrier-select').textContent()).toContain('顺丰速运');
     await shot('admin-ship-dialog');
 
     await dialog().locator('[data-test=ship-submit]').click();
