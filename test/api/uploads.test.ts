@@ -38,7 +38,7 @@ async function upload(parts: Part[], who: string | null = token) {
   const form = new FormData();
   for (const p of parts) {
     if (p.filename === null) form.append(p.name ?? 'file', String(p.bytes));
-    else form.append(p.name ?? 'file', new Blob([p.bytes], { type: p.type ?? 'application/octet-stream' }), p.filename ?? 'photo.jpg');
+    else form.append(p.name ?? 'file', new Blob([typeof p.bytes === 'string' ? p.bytes : new Uint8Array(p.bytes)], { type: p.type ?? 'application/octet-stream' }), p.filename ?? 'photo.jpg');
   }
   const res = await fetch(`${base}/api/mp/uploads`, { method: 'POST', body: form, headers: who ? { authorization: `Bearer ${who}` } : {} });
   const text = await res.text();
@@ -178,7 +178,7 @@ describe('POST /api/mp/uploads: refusals store nothing', () => {
 
   it('a JPEG header on bytes that are not a JPEG, and a truncated JPEG, are 400', async () => {
     await expectRefused(() => uploadOne(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)])), 400, 'VALIDATION_FAILED');
-    const whole = await sharp({ create: { width: 200, height: 200, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const whole = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
     await expectRefused(() => uploadOne(whole.subarray(0, Math.floor(whole.length / 2))), 400, 'VALIDATION_FAILED');
   });
 
