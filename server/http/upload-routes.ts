@@ -10,7 +10,7 @@ import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { checkUploadBudget, readUpload, storeUpload } from '../uploads/service.ts';
 import { sniffImageType } from '../uploads/sniff.ts';
-import { reencode } from '../uploads/strip.ts';
+import { MAX_PIXELS, reencode } from '../uploads/strip.ts';
 import type { Api } from './route.ts';
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
@@ -119,7 +119,7 @@ export function uploadRoutes(api: Api, deps: UploadRouteDeps): Router {
       path: '/api/mp/uploads',
       tag: 'uploads',
       auth: 'buyer',
-      summary: `Upload an evidence photo: multipart/form-data, one file part "file", JPEG, PNG or WebP (told by its bytes), ≤ ${MAX_UPLOAD_BYTES / 1024 / 1024} MB, ≤ 40 megapixels. Stored re-encoded without EXIF/GPS/XMP; list the url in a refund request's images`,
+      summary: `Upload an evidence photo: multipart/form-data, one file part "file", JPEG, PNG or WebP (told by its bytes), ≤ ${MAX_UPLOAD_BYTES / 1024 / 1024} MB, ≤ ${MAX_PIXELS / 1_000_000} megapixels. Stored re-encoded without EXIF/GPS/XMP; list the url in a refund request's images`,
       headers: { 'Content-Type': 'multipart/form-data; boundary=…' },
       status: 201,
       response: z.object({ url: z.string().describe('/api/uploads/<id>') }),
@@ -127,8 +127,7 @@ export function uploadRoutes(api: Api, deps: UploadRouteDeps): Router {
     },
     async ({ req, res }) => {
       const buyerId = req.buyer!.id;
-      // before the body is read: a buyer over the budget costs no decoding
-      await checkUploadBudget(db, buyerId);
+      await checkUploadBudget(db, buyerId); // before the body is read; storeUpload counts again
       const bytes = await readOneFile(req, res);
       const type = sniffImageType(bytes);
       if (!type) throw invalid('file: is not a JPEG, PNG or WebP image.');

@@ -11,7 +11,9 @@ import { uploadIdOf, uploadUrl } from './urls.ts';
  * How many photos one buyer may store, counted from the Upload rows so that every instance shares the count
  * (the per-minute limit on /api/mp is in memory, per instance, and counts requests, not megabytes). A refund
  * takes at most 9 photos; these leave room for a few refunds and retakes and bound what one account can add
- * to the database: 30 × 5 MB an hour. Two uploads racing past the last slot may both land: a bound, not a count.
+ * to the database: 30 × 5 MB an hour. Checked before the body is read (a buyer over it costs no decoding) and
+ * again just before the row is written, so that uploads sent all at once cannot all pass on the first count;
+ * two racing through that last instant may still both land: a bound, not an exact count.
  */
 export const UPLOAD_BUDGETS = [
   { limit: 30, windowS: 3600, per: 'hour' },
@@ -22,7 +24,7 @@ export function newUploadId(): string {
   return randomBytes(24).toString('base64url'); // 32 characters of [A-Za-z0-9_-]
 }
 
-/** 429 RATE_LIMITED when the buyer has used a budget up; checked before the body is read or decoded. */
+/** 429 RATE_LIMITED (with the seconds until a slot frees) when the buyer has used a budget up. */
 export async function checkUploadBudget(db: Db, buyerId: number, now = new Date()): Promise<void> {
   for (const b of UPLOAD_BUDGETS) {
     const since = new Date(now.getTime() - b.windowS * 1000);
@@ -38,6 +40,7 @@ export async function checkUploadBudget(db: Db, buyerId: number, now = new Date(
 
 /** Stores a photo that is already re-encoded (strip.ts) and answers its URL. */
 export async function storeUpload(db: Db, buyerId: number, contentType: ImageType, bytes: Uint8Array): Promise<string> {
+  await checkUploadBudget(db, buyerId);
   const id = newUploadId();
   // Prisma's Bytes is typed on a plain ArrayBuffer; sharp's Buffers are never shared memory
   await db.upload.create({ data: { id, buyerId, contentType, bytes: bytes as Uint8Array<ArrayBuffer>, sizeBytes: bytes.length } });

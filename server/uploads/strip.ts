@@ -13,11 +13,14 @@ import type { ImageType } from './sniff.ts';
 export const MAX_PIXELS = 40_000_000;
 
 /**
- * Re-encodes at a time in this process. A 40 MP image takes ~160 MB and a core while it is decoded; sharp
+ * How many photos this process re-encodes at once. A 40 MP image takes ~160 MB and a core while it is decoded; sharp
  * runs on libuv's 4 pool threads, which crypto (the merchant's password hash) and fs need too, so a burst of
  * uploads waits here rather than taking them all.
  */
 const MAX_CONCURRENT = 2;
+
+// every photo is decoded once: libvips' operation cache would only keep buyers' pixels in memory for nothing
+sharp.cache(false);
 
 const SHARP_FORMAT: Record<ImageType, 'jpeg' | 'png' | 'webp'> = { 'image/jpeg': 'jpeg', 'image/png': 'png', 'image/webp': 'webp' };
 

@@ -314,6 +314,8 @@ function sample(model: string, f: Field, k: number): unknown {
       return new Date(Date.UTC(2026, 0, 1, 0, 0, k));
     case 'String':
       return `${model}.${f.name}.${k}`;
+    case 'Bytes':
+      return new Uint8Array([0, 7 + k, 255]);
     default:
       throw new Error(`no sample value for ${model}.${f.name}: ${f.type}`);
   }
@@ -329,7 +331,9 @@ describe('the generated Prisma client serves every model and field of the migrat
       // values that satisfy the migrations' CHECKs; foreign keys point at the rows made before
       const special: Record<string, Record<string, unknown>> = {
         Order: { status: 'PAID', totalFen: 1000, refundedFen: 100, pendingRefundFen: 50, refundCount: 2, shippingStatus: 'SHIPPED' },
-        Refund: { status: 'REFUNDED', amountFen: 100 },
+        Refund: { status: 'REFUNDED', amountFen: 100, type: 'RETURN_AND_REFUND' },
+        AdminUser: { role: 'FINANCE' },
+        Upload: { contentType: 'image/webp', sizeBytes: 3 },
         OutboxMessage: { status: 'DONE', attempts: 1 },
         Product: { priceFen: 100, stock: 3 },
         OrderItem: { priceFen: 100, quantity: 2 },

@@ -1,14 +1,14 @@
 // The merchant's side of fulfilment in a real Chromium against a real server in sandbox mode: a buyer's paid
 // order with an address shows up in 待发货, the ship dialog checks the tracking number before sending, ships
 // with 顺丰, the order leaves the queue, the order page shows the shipment and its upload to WeChat reaching
-// 已上传; a refund opened meanwhile makes the server refuse, in words; and products are added and changed
-// with prices typed in yuan.
+// 已上传; a refund opened meanwhile makes the server refuse, in words; an upload WeChat keeps refusing shows
+// its error and 重新上传 sends it; and products are added and changed with prices typed in yuan.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, TEST_ADMIN, type TestServer } from '../helpers/server.ts';
-import { adminSession, asBuyer, buyerLogin, requestRefund, type AdminSession } from '../helpers/api.ts';
+import { adminSession, asBuyer, buyerLogin, requestRefund, sandboxControl, type AdminSession } from '../helpers/api.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HAVE_BROWSER = existsSync(CHROMIUM);
@@ -49,6 +49,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
   let buyer: string;
   let toShip: { orderNo: string; totalFen: number };
   let toRefund: { orderNo: string; totalFen: number };
+  let uploadFails: { orderNo: string; totalFen: number };
   const shipCalls: Array<{ url: string; body: string | null }> = [];
 
   beforeAll(async () => {
@@ -65,6 +66,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     buyer = await buyerLogin(server.baseUrl);
     toShip = await placePaidOrderWithAddress(server.baseUrl, buyer, 0);
     toRefund = await placePaidOrderWithAddress(server.baseUrl, buyer, 1, { ...ADDRESS, name: '李四', city: '深圳市', district: '南山区' });
+    uploadFails = await placePaidOrderWithAddress(server.baseUrl, buyer, 2, { ...ADDRESS, name: '王五', province: '北京市', city: '北京市', district: '朝阳区' });
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
@@ -102,8 +104,8 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     await page.fill('input[data-test=password]', TEST_ADMIN.password);
     await page.click('[data-test=login-submit]');
     await page.waitForURL(/\/admin\/dashboard/);
-    await page.waitForFunction(() => document.querySelector('[data-test=card-to-ship] .stat-number')?.textContent?.trim() === '2');
-    expect((await page.locator('[data-nav=shipping] [data-test=nav-count]').textContent())?.trim()).toBe('2');
+    await page.waitForFunction(() => document.querySelector('[data-test=card-to-ship] .stat-number')?.textContent?.trim() === '3');
+    expect((await page.locator('[data-nav=shipping] [data-test=nav-count]').textContent())?.trim()).toBe('3');
 
     await page.click('[data-test=card-to-ship]');
     await page.waitForURL(/\/admin\/shipping/);
@@ -111,7 +113,8 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     await row.waitFor();
     expect(await row.locator('[data-test=address]').textContent()).toBe('张三 · 广东省广州市海珠区');
     expect(await queueRow(toRefund.orderNo).count()).toBe(1);
-    expect(await page.locator('.ship-tabs [data-tab=PAID]').textContent()).toContain('2');
+    expect(await page.locator('.ship-tabs [data-tab=PAID] .tab-count').textContent()).toBe('3');
+    expect(await queueRow(uploadFails.orderNo).locator('[data-test=address]').textContent()).toBe('王五 · 北京市朝阳区');
   });
 
   it('checks the tracking number before sending anything, then ships with 顺丰 and the order leaves the queue', async () => {
@@ -133,17 +136,18 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     await dialog().getByText('运单号最多 64 位').waitFor();
     expect(shipCalls).toEqual([]);
 
-    await dialog().locator('input[data-test=ship-tracking]').fill(`  ${TRACKING_NO} `);
+    await dialog().locator('input[data-test=ship-tracking]').fill(TRACKING_NO);
     await dialog().locator('.el-form-item__error').first().waitFor({ state: 'detached' }); // after its fade-out
     expect(await dialog().locator('.carrier-select').textContent()).toContain('顺丰速运');
     await shot('admin-ship-dialog');
+    await dialog().locator('input[data-test=ship-tracking]').fill(`  ${TRACKING_NO} `); // as pasted: trimmed before sending
 
     await dialog().locator('[data-test=ship-submit]').click();
     await page.locator('.el-message--success').getByText(`已发货：顺丰速运 ${TRACKING_NO}`).waitFor();
     await queueRow(toShip.orderNo).waitFor({ state: 'detached' });
     expect(shipCalls).toHaveLength(1);
     expect(JSON.parse(shipCalls[0].body ?? '{}')).toEqual({ carrier: 'SF', trackingNo: TRACKING_NO }); // trimmed
-    await page.waitForFunction(() => document.querySelector('[data-nav=shipping] [data-test=nav-count]')?.textContent?.trim() === '1');
+    await page.waitForFunction(() => document.querySelector('[data-nav=shipping] [data-test=nav-count]')?.textContent?.trim() === '2');
   });
 
   it('says plainly why the server refuses when a refund was opened while the dialog was open (409 REFUND_IN_PROGRESS)', async () => {
@@ -161,6 +165,8 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     expect(await refusal.textContent()).toContain('该订单有退款正在处理，暂不能发货');
     await dialog().getByRole('button', { name: '取消' }).click();
     await queueRow(toRefund.orderNo).waitFor({ state: 'detached' }); // now REFUND_REQUESTED: not in the paid tab
+    // still counted as to ship, so the queue says where it went
+    expect(await page.locator('[data-test=waiting-on-refund]').textContent()).toContain('另有 1 笔未发货的订单有退款正在处理');
     const order = await admin.call('GET', `/api/admin/orders/${toRefund.orderNo}`);
     expect(order.body.shippingStatus).toBe('UNSHIPPED');
   });
@@ -189,6 +195,32 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     await page.locator('[data-test=upload-status]').getByText('已上传').waitFor();
   });
 
+  it('ships from the order page; an upload WeChat refuses shows 待上传 with its error, and 重新上传 sends it', async () => {
+    const armed = await sandboxControl(server, 'POST', '/sandbox/platform/faults', { failNext: 1000, errcode: -1, api: 'upload_shipping_info' });
+    expect(armed.status).toBe(200);
+    await page.goto(url(`/orders/${uploadFails.orderNo}`));
+    await page.click('[data-test=order-ship]');
+    await dialog().waitFor();
+    await pickCarrier('中通快递');
+    await dialog().locator('input[data-test=ship-tracking]').fill('ZT-7788990011');
+    await dialog().locator('[data-test=ship-submit]').click();
+    await page.locator('[data-test=tracking-no]').getByText('ZT-7788990011').waitFor();
+    expect(await page.locator('[data-test=order-ship]').count()).toBe(0);
+
+    // WeChat answers -1 (busy): the upload stays 待上传, with the error and the attempts shown, and can be pushed
+    await page.locator('[data-test=upload-error]').filter({ hasText: '-1' }).waitFor({ timeout: UPLOAD_MS });
+    expect(await page.locator('[data-test=upload-status]').getAttribute('data-status')).toBe('PENDING');
+    expect(await page.locator('[data-test=upload-status]').textContent()).toContain('待上传');
+    expect(Number(await page.locator('[data-test=upload-attempts]').textContent())).toBeGreaterThanOrEqual(1);
+
+    expect((await sandboxControl(server, 'POST', '/sandbox/platform/faults', { failNext: 0 })).status).toBe(200);
+    await page.click('[data-test=upload-retry]');
+    await page.locator('.el-message--success').getByText('已重新提交上传').waitFor();
+    await page.locator('[data-test=upload-status][data-status=UPLOADED]').waitFor({ timeout: UPLOAD_MS });
+    expect(await page.locator('[data-test=upload-error]').textContent()).toBe('—');
+    expect(await page.locator('[data-test=upload-retry]').count()).toBe(0);
+  });
+
   it('filters the order list by shipping status', async () => {
     await page.goto(url('/orders?shippingStatus=SHIPPED'));
     const rows = page.locator('.orders-table .el-table__row');
@@ -200,7 +232,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
   });
 
   it('adds a product priced in yuan (exact fen), edits its stock and takes it off sale', async () => {
-    const name = `手冲滤杯 V60 ${Date.now() % 100_000}`;
+    const name = '手冲滤杯 V60 玻璃款';
     const productDialog = page.locator('.product-dialog');
     const byName = async () => ((await admin.call('GET', '/api/admin/products')).body.items as Array<{ id: number; name: string; priceFen: number; stock: number; onSale: boolean }>).find((p) => p.name === name);
 

@@ -113,6 +113,7 @@ const zh = {
   'col.updatedAt': '更新时间',
 
   'wait.justNow': '刚刚提交',
+  'wait.justPaid': '刚刚支付',
   'wait.minutes': '等待 {m} 分钟',
   'wait.hours': '等待 {h} 小时',
   'wait.days': '等待 {d} 天 {h} 小时',
@@ -446,6 +447,7 @@ const en: Record<MessageKey, string> = {
   'col.updatedAt': 'Updated',
 
   'wait.justNow': 'just now',
+  'wait.justPaid': 'just paid',
   'wait.minutes': 'waiting {m} min',
   'wait.hours': 'waiting {h} h',
   'wait.days': 'waiting {d} d {h} h',

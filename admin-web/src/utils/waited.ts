@@ -1,13 +1,15 @@
-// "等待 3 小时": how long a refund has waited for the merchant, and how urgent that looks.
+// "等待 3 小时": how long a refund (or a paid order) has waited for the merchant, and how urgent that looks.
+import type { MessageKey } from '../i18n/messages';
 import { translate } from '../i18n/useI18n';
 import { elapsedSince } from './time';
 
-export function waitedLabel(sinceIso: string, nowMs: number): string {
+/** `justNow` names the first minute: 刚刚提交 for a refund request, 刚刚支付 for an order to ship. */
+export function waitedLabel(sinceIso: string, nowMs: number, justNow: MessageKey = 'wait.justNow'): string {
   const { days, hours, minutes } = elapsedSince(sinceIso, nowMs);
   if (days > 0) return translate('wait.days', { d: days, h: hours });
   if (hours > 0) return translate('wait.hours', { h: hours });
   if (minutes > 0) return translate('wait.minutes', { m: minutes });
-  return translate('wait.justNow');
+  return translate(justNow);
 }
 
 /** 'danger' after a day, 'warning' after 4 hours, otherwise calm. */
