@@ -19,3 +19,9 @@ export function getApiBaseUrl(): string {
 export function setApiBaseUrl(url: string): void {
   apiBaseUrl = url.replace(/\/+$/, '');
 }
+
+/** A URL the server gave (an upload is `/api/uploads/<id>`) as one an <image> or wx.previewImage can load. */
+export function absoluteUrl(url: string): string {
+  if (/^https?:\/\//i.test(url)) return url;
+  return url.startsWith('/') ? apiBaseUrl + url : url;
+}

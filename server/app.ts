@@ -10,7 +10,9 @@ import type { PayGateway } from './gateway/gateway.ts';
 import { adminRoutes } from './http/admin-routes.ts';
 import { fulfilmentRoutes } from './http/fulfilment-routes.ts';
 import { afterSalesRoutes } from './http/after-sales-routes.ts';
-import { requireAdmin, requireBuyer } from './http/auth.ts';
+import { ADMIN_SESSION_CACHE_MS, LookupCache, requireAdmin, requireBuyer } from './http/auth.ts';
+import { staffRoutes } from './http/staff-routes.ts';
+import type { AdminPrincipal } from './admins/service.ts';
 import { apiNotFound, errorHandler } from './http/error-handler.ts';
 import { exportRoutes } from './http/export-routes.ts';
 import { mpRoutes } from './http/mp-routes.ts';
@@ -55,7 +57,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLog(deps.log));
 
   // each route's declared auth picks its guard here (route.ts); 'wechat' routes verify WeChat's signature themselves
-  const api = new Api({ buyer: requireBuyer(deps.db), admin: requireAdmin(deps.db) });
+  // one memo of admin sessions: the guard reads it, staff management empties it when someone is disabled
+  const adminSessions = new LookupCache<AdminPrincipal>(ADMIN_SESSION_CACHE_MS);
+  const api = new Api({ buyer: requireBuyer(deps.db), admin: requireAdmin(deps.db, adminSessions) });
   // notifications read their own raw body, before the JSON parser
   app.use(notifyRoutes(api, deps));
   app.use('/api', express.json({ limit: '32kb' }), rejectNul);
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(adminRoutes(api, deps));
   app.use(fulfilmentRoutes(api, deps));
   app.use(afterSalesRoutes(api, deps));
+  app.use(staffRoutes(api, { db: deps.db, forgetAdminSessions: () => adminSessions.clear() }));
   app.use(uploadRoutes(api, deps)); // after mpRoutes: /api/mp's per-buyer limit applies; multipart passes express.json unread
   const openapi = buildOpenApi(api, deps.version);
   app.get('/api/openapi.json', (_req, res) => {

@@ -112,8 +112,9 @@ async function main(): Promise<void> {
   const outbox = new OutboxWorker(
     db,
     { [SHIPPING_UPLOAD]: shippingUploadHandler(db, platform), [REFUND_MESSAGE]: refundMessageHandler(db, platform) },
-    // a claim outlives one call, its token renewal and its retry; a dozen tries with back-off span hours
-    { retryBaseMs: config.retryBaseMs, leaseMs: 3 * config.wxpayTimeoutMs + 5000, maxAttempts: 12 },
+    // a claim outlives the longest send: asking WeChat first, then the call, each with a token renewal and a
+    // retry (8 timeouts); a dozen tries with back-off span hours
+    { retryBaseMs: config.retryBaseMs, leaseMs: 9 * config.wxpayTimeoutMs + 5000, maxAttempts: 12 },
     log.child({ component: 'outbox' }),
   );
   const autoReceiver = new AutoReceiver(db, config, log.child({ component: 'auto-receive' }));

@@ -35,6 +35,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   REFUND_AMOUNT_EXCEEDS: '退款金额超过了可退金额',
   REFUND_WINDOW_EXPIRED: '已超过退款期限（付款后 365 天内可申请）',
   REFUND_LIMIT_REACHED: '该订单的退款次数已达上限',
+  NOT_SHIPPED: '商品还没有发货，请选择仅退款',
   OUT_OF_STOCK: '库存不足，请减少数量或换个商品',
   RATE_LIMITED: '操作太频繁了，请稍后再试',
   INTERNAL: '服务器开小差了，请稍后重试',

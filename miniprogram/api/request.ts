@@ -11,19 +11,21 @@ export interface ApiRequest {
   header?: Record<string, string>;
 }
 
-function withToken(req: ApiRequest, token: string) {
-  return { ...req, header: { ...req.header, Authorization: `Bearer ${token}` } };
+/**
+ * Runs `attempt` with the bearer header; after a 401 (the token expired, or the server forgot it after a
+ * restart with a new secret) logs in again and runs it once more. A second 401 is returned as is: looping
+ * would hammer wx.login. Shared by JSON calls and photo uploads.
+ */
+export async function withBearer<R extends { statusCode: number }>(attempt: (authorization: string) => Promise<R>): Promise<R> {
+  const token = await ensureToken();
+  const res = await attempt(`Bearer ${token}`);
+  if (res.statusCode !== 401) return res;
+  const fresh = await renewToken(token);
+  return attempt(`Bearer ${fresh}`);
 }
 
 export async function apiRequest<T>(req: ApiRequest): Promise<T> {
-  const token = await ensureToken();
-  let res = await send(withToken(req, token));
-  if (res.statusCode === 401) {
-    // The token expired or the server forgot it (a restart with a new secret): log in again and retry once.
-    // A second 401 is reported as is; looping would hammer wx.login.
-    const fresh = await renewToken(token);
-    res = await send(withToken(req, fresh));
-  }
+  const res = await withBearer((authorization) => send({ ...req, header: { ...req.header, Authorization: authorization } }));
   if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromResponse(res.statusCode, res.data);
   return res.data as T;
 }

@@ -2,9 +2,9 @@
 
 // Statuses come from the server's lifecycle table (npm run gen:lifecycle), never a copy kept here. Types only:
 // Node tests type-check this file under the root tsconfig, which rejects value exports from CommonJS files.
-import type { OrderStatus, RefundStatus, RefundTransition, ShippingStatus } from '../utils/lifecycle-types.generated';
+import type { OrderStatus, RefundStatus, RefundTransition, RefundType, ShippingStatus } from '../utils/lifecycle-types.generated';
 
-export type { OrderStatus, RefundStatus };
+export type { OrderStatus, RefundStatus, RefundType };
 
 /** What the buyer may do with a refund now; the server decides, the page only draws buttons for these. */
 export type BuyerRefundAction = Extract<RefundTransition, { by: 'buyer'; from: RefundStatus }>['action'];
@@ -27,19 +27,47 @@ export interface OrderItem {
   subtotalFen: number;
 }
 
+/** Where the buyer sends goods back, once the merchant approved a return; `address` is one line. */
+export interface ReturnAddress {
+  name: string;
+  phone: string;
+  address: string;
+}
+
+/** Who moved a refund, as the buyer may know it (no staff names). */
+export type RefundActor = 'buyer' | 'merchant' | 'system' | 'wechat';
+
+/** One move of a refund; `from` is null for its birth. `action` is a string: the server may grow new ones. */
+export interface RefundEvent {
+  at: string;
+  from: RefundStatus | null;
+  to: RefundStatus;
+  action: string;
+  by: RefundActor;
+}
+
 export interface Refund {
   refundNo: string;
   orderNo: string;
   status: RefundStatus;
+  type: RefundType;
   amountFen: number;
   reason: string;
   rejectReason: string | null;
   failReason: string | null;
   failCode?: string | null;
   source?: 'BUYER' | 'VENDOR_PLATFORM';
+  /** The evidence photos' URLs, as POST /api/mp/uploads gave them (relative to the server). */
+  images: string[];
+  /** The goods on their way back, once the buyer said so. */
+  returnShipment: Shipment | null;
+  /** Present once a return was approved (null when the merchant has not set one). */
+  returnAddress?: ReturnAddress | null;
   actions: string[];
   createdAt: string;
   updatedAt: string;
+  /** The whole timeline, oldest first: only GET /api/mp/refunds/:refundNo sends it. */
+  events?: RefundEvent[];
 }
 
 /** A delivery address, as wx.chooseAddress gives it (renamed): each field 1–100 characters, phone 5–20 of [0-9+-]. */
@@ -118,4 +146,22 @@ export interface NewOrderItem {
 export interface NewRefund {
   amountFen: number;
   reason: string;
+  /** REFUND_ONLY when left out; RETURN_AND_REFUND only once the order was shipped. */
+  type?: RefundType;
+  /** URLs from POST /api/mp/uploads, at most 9. */
+  images?: string[];
+}
+
+/** The return's parcel: a WeChat carrier code and its tracking number (1–64 of [0-9A-Za-z-]). */
+export interface ReturnShipmentInput {
+  carrier: string;
+  trackingNo: string;
+}
+
+/** GET /api/mp/config: what the mini-program asks the buyer for. */
+export interface MpConfig {
+  /** Subscribe message templates to ask for when the buyer submits a refund; empty: ask nothing. */
+  subscribeTemplateIds: string[];
+  /** The merchant's reasons, one list per refund type. */
+  refundReasons: Record<RefundType, string[]>;
 }

@@ -3,7 +3,7 @@
 import type { Order, Refund } from '../api/types';
 import { formatFen } from './money';
 import { formatTime } from './format';
-import { orderStatusLabel, refundStatusLabel, shippingStatusLabel } from './status';
+import { orderStatusLabel, refundStatusLabel, refundTypeLabel, shippingStatusLabel } from './status';
 import type { Tone } from './status';
 
 export interface RefundRow {
@@ -11,6 +11,8 @@ export interface RefundRow {
   statusText: string;
   tone: Tone;
   amountText: string;
+  /** 仅退款 / 退货退款 */
+  typeText: string;
   reason: string;
   timeText: string;
 }
@@ -34,6 +36,7 @@ export function refundRow(r: Refund): RefundRow {
     statusText: r.source === 'VENDOR_PLATFORM' ? `${label.text}（商家发起）` : label.text,
     tone: label.tone,
     amountText: formatFen(r.amountFen),
+    typeText: refundTypeLabel(r.type),
     reason: r.reason,
     timeText: formatTime(r.createdAt),
   };

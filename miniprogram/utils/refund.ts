@@ -1,20 +1,35 @@
-// Refund rules the pages share: the reasons a buyer can pick, the progress bar, and the buttons for `actions`.
-import type { RefundStatus } from '../api/types';
+// Refund rules the pages share: the reasons a buyer can pick, the progress bar, the buttons for `actions`,
+// and the timeline as sentences.
+import type { RefundEvent, RefundStatus, RefundType } from '../api/types';
+import { formatTime } from './format';
 import { REFUND_STATUSES, TRANSITIONS } from './lifecycle.generated';
-import { lookup, REFUND_STATUS } from './status';
+import { lookup, REFUND_STATUS, refundStatusLabel } from './status';
 
-export const REFUND_REASONS: readonly string[] = ['不想要了', '商品有质量问题', '商品与描述不符', '发货太慢', '其他'];
+/** The reason that opens a field for the buyer's own words. */
+export const OTHER_REASON = '其他';
 
-/**
- * The longest note the form accepts. Reason and note travel together in `reason`, which the server caps at
- * 200 characters: the longest reason (7) + '：' + 180 stays well inside it.
- */
-export const REFUND_NOTE_MAX = 180;
+/** The server caps `reason` at 200 characters; the picked (or written) reason and the note share them. */
+export const REASON_MAX = 200;
+/** A reason the buyer writes is as short as the merchant's own (at most 50). */
+export const OWN_REASON_MAX = 50;
+/** The longest note: room for it after the longest reason (the merchant's are at most 50 too) and the '：'. */
+export const REFUND_NOTE_MAX = REASON_MAX - OWN_REASON_MAX - 1;
 
-/** The text sent as `reason`: the picked reason, plus the buyer's note when there is one. */
+/** The merchant's list as the picker shows it: blanks and repeats dropped, 其他 always there, last. */
+export function reasonChoices(merchantReasons: readonly string[] | undefined): string[] {
+  const seen = new Set<string>();
+  for (const r of merchantReasons ?? []) {
+    const reason = r.trim();
+    if (reason && reason !== OTHER_REASON) seen.add(reason);
+  }
+  return [...seen, OTHER_REASON];
+}
+
+/** The text sent as `reason`: the reason, plus the buyer's note when there is one, within REASON_MAX. */
 export function composeReason(reason: string, note: string): string {
-  // The textarea's maxlength already stops typing; the cut guards a pasted or programmatic value.
-  const trimmed = note.trim().slice(0, REFUND_NOTE_MAX);
+  // The field's maxlength already stops typing; the cut guards a pasted value or a reason longer than promised.
+  const room = Math.max(0, Math.min(REFUND_NOTE_MAX, REASON_MAX - reason.length - 1));
+  const trimmed = note.trim().slice(0, room);
   return trimmed ? `${reason}：${trimmed}` : reason;
 }
 
@@ -40,26 +55,30 @@ export interface ProgressStep {
   state: StepState;
 }
 
-// The happy path 已申请 → 已同意 → 退款中 → 已退款; the other endings replace the rest of the bar.
-const HAPPY_PATH: RefundStatus[] = ['REQUESTED', 'APPROVED', 'REFUNDING', 'REFUNDED'];
+// The happy paths; the other endings replace the rest of the bar.
+const REFUND_PATH: RefundStatus[] = ['REQUESTED', 'APPROVED', 'REFUNDING', 'REFUNDED'];
+const RETURN_PATH: RefundStatus[] = ['REQUESTED', 'AWAITING_RETURN', 'RETURN_SHIPPED', 'APPROVED', 'REFUNDING', 'REFUNDED'];
 
 function step(status: RefundStatus, state: StepState): ProgressStep {
   return { key: status, text: REFUND_STATUS[status].text, state };
 }
 
-export function refundProgress(status: RefundStatus): ProgressStep[] {
+/** `goodsSent`: the buyer sent the goods back, so a rejection came after the return (the merchant refused them). */
+export function refundProgress(status: RefundStatus, type: RefundType = 'REFUND_ONLY', goodsSent = false): ProgressStep[] {
+  const path = type === 'RETURN_AND_REFUND' ? RETURN_PATH : REFUND_PATH;
+  const upTo = (last: RefundStatus) => path.slice(0, path.indexOf(last) + 1).map((s) => step(s, 'done'));
   switch (status) {
     case 'REJECTED':
-      return [step('REQUESTED', 'done'), step('REJECTED', 'error')];
+      return [...upTo(type === 'RETURN_AND_REFUND' && goodsSent ? 'RETURN_SHIPPED' : 'REQUESTED'), step('REJECTED', 'error')];
     case 'CANCELLED':
       return [step('REQUESTED', 'done'), step('CANCELLED', 'error')];
     case 'FAILED':
-      // It failed after WeChat was asked, so the first three steps did happen.
-      return [step('REQUESTED', 'done'), step('APPROVED', 'done'), step('REFUNDING', 'done'), step('FAILED', 'error')];
+      // It failed after WeChat was asked, so every step up to 退款中 did happen.
+      return [...upTo('REFUNDING'), step('FAILED', 'error')];
     default: {
-      const at = HAPPY_PATH.indexOf(status);
+      const at = path.indexOf(status);
       // REFUNDED is the last step and a final one: it reads as done, not as "in progress".
-      return HAPPY_PATH.map((s, i) => step(s, i < at || status === 'REFUNDED' ? 'done' : i === at ? 'current' : 'todo'));
+      return path.map((s, i) => step(s, i < at || status === 'REFUNDED' ? 'done' : i === at ? 'current' : 'todo'));
     }
   }
 }
@@ -71,6 +90,7 @@ export interface ActionButton {
 }
 
 // Only the actions this build knows how to perform become buttons; anything else the server offers is ignored.
+// `return` is not a button: it is the return form, shown when `actions` offers it.
 const ACTION_BUTTONS: Record<string, ActionButton> = {
   cancel: { action: 'cancel', text: '取消申请', kind: 'warn' },
 };
@@ -82,4 +102,46 @@ export function refundButtons(actions: readonly string[]): ActionButton[] {
     if (button) buttons.push(button);
   }
   return buttons;
+}
+
+export interface TimelineEntry {
+  key: string;
+  text: string;
+  byText: string;
+  timeText: string;
+}
+
+const ACTOR_TEXT: Record<string, string> = { buyer: '你', merchant: '商家', system: '系统', wechat: '微信支付' };
+
+// One sentence per move of the server's table; `approve` says what the merchant agreed to by where it led.
+const EVENT_TEXT: Record<string, string | ((to: string) => string)> = {
+  request: '提交申请',
+  record_external: '商家在微信支付商户平台退款',
+  approve: (to) => (to === 'AWAITING_RETURN' ? '商家同意退货，等待寄回商品' : '商家同意退款'),
+  auto_approve: '系统自动同意退款',
+  reject: '商家拒绝退款',
+  cancel: '取消申请',
+  return: '已寄回商品',
+  return_timeout: '超时未寄回商品，系统自动关闭申请',
+  receive: '商家确认收货',
+  refuse: '商家验收退货未通过，拒绝退款',
+  auto_receive: '系统自动确认收货',
+  dispatch: '系统向微信支付发起退款',
+  succeed: '微信支付退款成功，钱款已原路退回',
+  fail: '微信支付退款失败',
+  retry: '商家重新发起退款',
+};
+
+/** A move this build does not know still reads as where it led. */
+function eventText(e: RefundEvent): string {
+  const text = lookup(EVENT_TEXT, e.action);
+  if (typeof text === 'function') return text(e.to);
+  return text ?? `状态变为「${refundStatusLabel(e.to).text}」`;
+}
+
+/** The timeline, newest first (as a chat or a parcel's tracking reads): time in China, a sentence, who. */
+export function refundTimeline(events: readonly RefundEvent[]): TimelineEntry[] {
+  return events
+    .map((e, i) => ({ key: `${i}`, text: eventText(e), byText: lookup(ACTOR_TEXT, e.by) ?? '系统', timeText: formatTime(e.at) }))
+    .reverse();
 }

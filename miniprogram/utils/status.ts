@@ -1,6 +1,6 @@
 // Every status label and tag colour the buyer sees, declared once; pages never spell a status in Chinese.
 // The statuses come from the server's table: one added there fails the type check until it has a label here.
-import type { OrderStatus, OrderTab, RefundStatus, ShippingStatus } from '../api/types';
+import type { OrderStatus, OrderTab, RefundStatus, RefundType, ShippingStatus } from '../api/types';
 
 /** Tag colours, matched by `.tag--<tone>` in app.wxss. */
 export type Tone = 'warning' | 'primary' | 'success' | 'danger' | 'muted';
@@ -34,6 +34,11 @@ export const REFUND_STATUS: Record<RefundStatus, StatusLabel> = {
   REJECTED: { text: '已拒绝', tone: 'danger' },
   CANCELLED: { text: '已取消', tone: 'muted' },
   FAILED: { text: '退款失败', tone: 'danger' },
+};
+
+export const REFUND_TYPE: Record<RefundType, string> = {
+  REFUND_ONLY: '仅退款',
+  RETURN_AND_REFUND: '退货退款',
 };
 
 export const SHIPPING_STATUS: Record<ShippingStatus, StatusLabel> = {
@@ -76,4 +81,8 @@ export function refundStatusLabel(status: string): StatusLabel {
 
 export function shippingStatusLabel(status: string): StatusLabel {
   return lookup<StatusLabel>(SHIPPING_STATUS, status) ?? UNKNOWN;
+}
+
+export function refundTypeLabel(type: string): string {
+  return lookup(REFUND_TYPE, type) ?? '退款';
 }

@@ -1,7 +1,9 @@
-// Merchant admins: the configured account, login with throttling, sessions with a CSRF token.
+// Merchant staff sign-in: the configured owner account, login with throttling, sessions with a CSRF token.
+// Managing the team (adding people, roles, disabling) is in staff.ts.
 import type { Db } from '../db/client.ts';
 import { DomainError } from '../errors.ts';
 import { newToken, tokenHash } from '../lib/secrets.ts';
+import type { StaffRole } from '../lifecycle/staff.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.ts';
 
 export const SESSION_TTL_MS = 12 * 3600_000;
@@ -12,13 +14,13 @@ const MAX_FAILURES_PER_USER_AND_IP = 5;
 const MAX_FAILURES_PER_USER = 50;
 const MAX_FAILURES_PER_IP = 20;
 
-/** Creates the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or sets its password to the configured one. */
+/** Creates the owner from ADMIN_USERNAME / ADMIN_PASSWORD, or sets its password to the configured one. */
 export async function ensureAdmin(db: Db, username: string, password: string): Promise<void> {
   const existing = await db.adminUser.findUnique({ where: { username } });
   if (existing && (await verifyPassword(password, existing.passwordHash))) return;
   const passwordHash = await hashPassword(password);
   await db.$transaction((tx) =>
-    tx.adminUser.upsert({ where: { username }, create: { username, passwordHash, createdAt: new Date() }, update: { passwordHash } }),
+    tx.adminUser.upsert({ where: { username }, create: { username, passwordHash, role: 'OWNER', createdAt: new Date() }, update: { passwordHash } }),
   );
 }
 
@@ -26,6 +28,7 @@ export interface AdminSessionInfo {
   token: string;
   csrfToken: string;
   username: string;
+  role: StaffRole;
   expiresAt: Date;
 }
 
@@ -46,6 +49,7 @@ export async function login(db: Db, username: string, password: string, ip: stri
   }
   const admin = await db.adminUser.findUnique({ where: { username } });
   const ok = await verifyPassword(password, admin?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+  if (admin && ok && admin.disabled) throw new DomainError('UNAUTHENTICATED', 'This account is disabled: ask the shop owner.');
   if (!admin || !ok) {
     await db.$transaction((tx) => tx.loginFailure.create({ data: { username, ip, at: new Date() } }));
     throw new DomainError('UNAUTHENTICATED', 'Wrong username or password.');
@@ -57,20 +61,17 @@ export async function login(db: Db, username: string, password: string, ip: stri
     await tx.loginFailure.deleteMany({ where: { username } });
     await tx.adminSession.deleteMany({ where: { adminId: admin.id, expiresAt: { lt: new Date() } } });
     await tx.adminSession.create({ data: { tokenHash: tokenHash(token), adminId: admin.id, csrfToken, expiresAt, createdAt: new Date() } });
+    await tx.adminUser.update({ where: { id: admin.id }, data: { lastLoginAt: new Date() } });
   });
-  return { token, csrfToken, username: admin.username, expiresAt };
+  return { token, csrfToken, username: admin.username, role: admin.role as StaffRole, expiresAt };
 }
 
 export interface AdminPrincipal {
   sessionId: number;
+  adminId: number;
   username: string;
+  role: StaffRole;
   csrfToken: string;
-}
-
-export async function findSession(db: Db, token: string): Promise<AdminPrincipal | null> {
-  const s = await db.adminSession.findUnique({ where: { tokenHash: tokenHash(token) }, include: { admin: true } });
-  if (!s || s.expiresAt.getTime() <= Date.now()) return null;
-  return { sessionId: s.id, username: s.admin.username, csrfToken: s.csrfToken };
 }
 
 export async function logout(db: Db, sessionId: number): Promise<void> {

@@ -14,6 +14,8 @@ import { clearSessionCookie, setSessionCookie } from './cookies.ts';
 import { DomainError } from '../errors.ts';
 import { parseWith, type Api } from './route.ts';
 import * as S from './schemas.ts';
+import { staffOf, viewerOf } from './staff-context.ts';
+import { capabilitiesOf, STAFF_ROLES } from '../lifecycle/staff.ts';
 
 /** What these routes use of app.ts's AppDeps (declared here: http/ must not import app.ts back). */
 export interface AdminRouteDeps {
@@ -36,10 +38,10 @@ export function adminRoutes(api: Api, deps: AdminRouteDeps): Router {
   });
   const RefundList = z.object({ items: z.array(S.RefundShape.extend({ orderTotalFen: z.number().int() })), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 
-  api.route(r, { method: 'post', path: '/api/admin/login', tag: 'admin', auth: 'none', summary: 'Merchant login: sets the HttpOnly SameSite=Strict session cookie', body: S.AdminLoginBody, middleware: [loginLimit], response: z.object({ csrfToken: z.string(), username: z.string() }), errors: [400, 401, 429] }, async ({ req, res, body }) => {
+  api.route(r, { method: 'post', path: '/api/admin/login', tag: 'admin', auth: 'none', summary: 'Merchant login: sets the HttpOnly SameSite=Strict session cookie', body: S.AdminLoginBody, middleware: [loginLimit], response: z.object({ csrfToken: z.string(), username: z.string(), role: z.enum(STAFF_ROLES) }), errors: [400, 401, 429] }, async ({ req, res, body }) => {
     const s = await login(db, body.username, body.password, req.ip ?? 'unknown');
     setSessionCookie(res, s.token, s.expiresAt, secure);
-    return { csrfToken: s.csrfToken, username: s.username };
+    return { csrfToken: s.csrfToken, username: s.username, role: s.role };
   });
 
   api.route(r, { method: 'post', path: '/api/admin/logout', tag: 'admin', auth: 'admin', summary: 'End the session', status: 204, errors: [401, 403] }, async ({ req, res }) => {
@@ -48,54 +50,56 @@ export function adminRoutes(api: Api, deps: AdminRouteDeps): Router {
     return undefined;
   });
 
-  api.route(r, { method: 'get', path: '/api/admin/me', tag: 'admin', auth: 'admin', summary: 'Who is logged in, and the session’s CSRF token (for a reloaded page)', response: z.object({ username: z.string(), csrfToken: z.string() }), errors: [401] }, async ({ req }) => ({
+  api.route(r, { method: 'get', path: '/api/admin/me', tag: 'admin', auth: 'admin', summary: 'Who is logged in, their role and what it may do, and the session’s CSRF token (for a reloaded page)', response: z.object({ username: z.string(), role: z.enum(STAFF_ROLES), capabilities: z.array(z.string()), csrfToken: z.string() }), errors: [401] }, async ({ req }) => ({
     username: req.admin!.username,
+    role: req.admin!.role,
+    capabilities: capabilitiesOf(req.admin!.role),
     csrfToken: req.admin!.csrfToken,
   }));
 
   api.route(r, { method: 'get', path: '/api/admin/stats', tag: 'admin', auth: 'admin', summary: 'Dashboard: refunds per status, refunded today', errors: [401] }, async () => refundStats(db));
 
-  api.route(r, { method: 'get', path: '/api/admin/refunds', tag: 'admin', auth: 'admin', summary: 'The refund queue', query: S.AdminRefundsQuery, response: RefundList, errors: [400, 401] }, async ({ query }) =>
-    listRefunds(db, query),
+  api.route(r, { method: 'get', path: '/api/admin/refunds', tag: 'admin', auth: 'admin', summary: 'The refund queue', query: S.AdminRefundsQuery, response: RefundList, errors: [400, 401] }, async ({ req, query }) =>
+    listRefunds(db, query, await viewerOf(db, req)),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/refunds/:refundNo', tag: 'admin', auth: 'admin', summary: 'A refund with its order, events and WeChat calls', errors: [401, 404] }, async ({ params }) =>
-    refundDetail(db, refundNo(params)),
+  api.route(r, { method: 'get', path: '/api/admin/refunds/:refundNo', tag: 'admin', auth: 'admin', summary: 'A refund with its order, events and WeChat calls', errors: [401, 404] }, async ({ req, params }) =>
+    refundDetail(db, refundNo(params), await viewerOf(db, req)),
   );
 
   api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/approve', tag: 'admin', auth: 'admin', summary: 'Approve: the dispatcher then sends it to WeChat Pay', response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
-    const refund = await approveRefund(db, refundNo(params), req.admin!.username);
+    const refund = await approveRefund(db, refundNo(params), staffOf(req));
     deps.wakeDispatcher();
     return refund;
   });
 
   api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/reject', tag: 'admin', auth: 'admin', summary: 'Reject with a reason the buyer will see', body: S.RejectBody, response: S.RefundShape, errors: [400, 401, 403, 404, 409] }, async ({ req, params, body }) =>
-    rejectRefund(db, refundNo(params), req.admin!.username, body.reason),
+    rejectRefund(db, refundNo(params), staffOf(req), body.reason),
   );
 
   api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/retry', tag: 'admin', auth: 'admin', summary: 'Send a FAILED refund again (same refund number and amount)', response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
-    const refund = await retryRefund(db, refundNo(params), req.admin!.username);
+    const refund = await retryRefund(db, refundNo(params), staffOf(req));
     deps.wakeDispatcher();
     return refund;
   });
 
-  api.route(r, { method: 'get', path: '/api/admin/orders', tag: 'admin', auth: 'admin', summary: 'Orders, newest first', query: S.AdminOrdersQuery, errors: [400, 401] }, async ({ query }) =>
-    listOrders(db, query),
+  api.route(r, { method: 'get', path: '/api/admin/orders', tag: 'admin', auth: 'admin', summary: 'Orders, newest first', query: S.AdminOrdersQuery, errors: [400, 401] }, async ({ req, query }) =>
+    listOrders(db, query, await viewerOf(db, req)),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/orders/:orderNo', tag: 'admin', auth: 'admin', summary: 'An order with its refunds and buyer', response: S.OrderShape, errors: [401, 404] }, async ({ params }) =>
-    orderDetail(db, parseWith(S.NumberParam, params.orderNo, 'orderNo')),
+  api.route(r, { method: 'get', path: '/api/admin/orders/:orderNo', tag: 'admin', auth: 'admin', summary: 'An order with its refunds and buyer', response: S.OrderShape, errors: [401, 404] }, async ({ req, params }) =>
+    orderDetail(db, parseWith(S.NumberParam, params.orderNo, 'orderNo'), await viewerOf(db, req)),
   );
 
   api.route(r, { method: 'get', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'All products, on sale or not', response: z.object({ items: z.array(S.ProductShape) }), errors: [401] }, async () => ({
     items: await listProducts(db, false),
   }));
 
-  api.route(r, { method: 'post', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'Add a product (on sale)', body: S.CreateProductBody, status: 201, response: S.ProductShape, errors: [400, 401, 403] }, async ({ body }) =>
+  api.route(r, { method: 'post', path: '/api/admin/products', tag: 'admin', auth: 'admin', summary: 'Add a product (on sale)', allow: 'manage_products', body: S.CreateProductBody, status: 201, response: S.ProductShape, errors: [400, 401, 403] }, async ({ body }) =>
     createProduct(db, body),
   );
 
-  api.route(r, { method: 'patch', path: '/api/admin/products/:id', tag: 'admin', auth: 'admin', summary: 'Change a product; placed orders keep their prices', body: S.PatchProductBody, response: S.ProductShape, errors: [400, 401, 403, 404] }, async ({ params, body }) =>
+  api.route(r, { method: 'patch', path: '/api/admin/products/:id', tag: 'admin', auth: 'admin', summary: 'Change a product; placed orders keep their prices', allow: 'manage_products', body: S.PatchProductBody, response: S.ProductShape, errors: [400, 401, 403, 404] }, async ({ params, body }) =>
     updateProduct(db, parseWith(z.coerce.number().int().positive(), params.id, 'id'), body),
   );
   return r;

@@ -7,6 +7,7 @@ import { receiveReturn, refuseReturn, returnShipped } from '../refunds/service.t
 import { getSettings, settingChanges, updateSettings } from '../settings/service.ts';
 import { parseWith, type Api } from './route.ts';
 import * as S from './schemas.ts';
+import { staffOf } from './staff-context.ts';
 
 export interface AfterSalesRouteDeps {
   db: Db;
@@ -29,22 +30,22 @@ export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps): Router {
   );
 
   api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/receive', tag: 'admin', auth: 'admin', summary: 'The returned goods arrived: the refund goes to WeChat Pay', response: S.RefundShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
-    const refund = await receiveReturn(db, refundNo(params), req.admin!.username);
+    const refund = await receiveReturn(db, refundNo(params), staffOf(req));
     deps.wakeDispatcher();
     return refund;
   });
 
   api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/refuse', tag: 'admin', auth: 'admin', summary: 'Refuse the returned goods, with a reason the buyer will see', body: S.RejectBody, response: S.RefundShape, errors: [400, 401, 403, 404, 409] }, async ({ req, params, body }) =>
-    refuseReturn(db, refundNo(params), req.admin!.username, body.reason),
+    refuseReturn(db, refundNo(params), staffOf(req), body.reason),
   );
 
   api.route(r, { method: 'get', path: '/api/admin/settings', tag: 'admin', auth: 'admin', summary: 'The approval limit and the refund reasons', response: S.SettingsShape, errors: [401] }, async () => getSettings(db));
 
-  api.route(r, { method: 'patch', path: '/api/admin/settings', tag: 'admin', auth: 'admin', summary: 'Change the approval limit or the refund reasons (each change is kept with who made it)', body: S.PatchSettingsBody, response: S.SettingsShape, errors: [400, 401, 403] }, async ({ req, body }) =>
-    updateSettings(db, body, `admin:${req.admin!.username}`),
+  api.route(r, { method: 'patch', path: '/api/admin/settings', tag: 'admin', auth: 'admin', summary: 'Change the approval limit or the refund reasons (each change is kept with who made it)', allow: 'manage_settings', body: S.PatchSettingsBody, response: S.SettingsShape, errors: [400, 401, 403] }, async ({ req, body }) =>
+    updateSettings(db, body, req.admin!.username),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/settings/changes', tag: 'admin', auth: 'admin', summary: 'Who changed which setting, when, from what to what (newest first)', errors: [401] }, async () => ({
+  api.route(r, { method: 'get', path: '/api/admin/settings/changes', tag: 'admin', auth: 'admin', summary: 'Who changed which setting, when, from what to what (newest first)', allow: 'manage_settings', errors: [401] }, async () => ({
     items: await settingChanges(db),
   }));
   return r;

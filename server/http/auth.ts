@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client.ts';
 import type { AdminPrincipal } from '../admins/service.ts';
+import type { StaffRole } from '../lifecycle/staff.ts';
 import { tokenHash } from '../lib/secrets.ts';
 import { DomainError } from '../errors.ts';
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
@@ -54,6 +55,11 @@ export class LookupCache<V> {
     return loaded.value;
   }
 
+  /** Forgets everything (someone's sessions ended: the next request of each asks the database). */
+  clear(): void {
+    for (const key of this.entries.keys()) this.forget(key);
+  }
+
   /** Drops the key now and keeps it out for a while (a lookup already in flight may not put it back). */
   forget(key: string): void {
     this.entries.delete(key);
@@ -98,19 +104,24 @@ function sameSecret(a: string, b: string): boolean {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** A merchant session; changes also need the session's CSRF token in X-CSRF-Token (403 without). */
-export function requireAdmin(db: Db): RequestHandler {
-  const cache = new LookupCache<AdminPrincipal>(ADMIN_SESSION_CACHE_MS);
+/**
+ * A merchant session; changes also need the session's CSRF token in X-CSRF-Token (403 without). `cache`
+ * is shared with staff management, which empties it when someone is disabled or gets a new password
+ * (their sessions are deleted; other instances notice within ADMIN_SESSION_CACHE_MS).
+ */
+export function requireAdmin(db: Db, cache = new LookupCache<AdminPrincipal>(ADMIN_SESSION_CACHE_MS)): RequestHandler {
   return async (req, _res, next) => {
     const token = readCookie(req, SESSION_COOKIE);
     const admin = token
       ? await cache.get(token, async () => {
           const s = await db.adminSession.findUnique({
             where: { tokenHash: tokenHash(token) },
-            select: { id: true, csrfToken: true, expiresAt: true, admin: { select: { username: true } } },
+            select: { id: true, csrfToken: true, expiresAt: true, admin: { select: { id: true, username: true, role: true, disabled: true } } },
           });
           if (!s || s.expiresAt.getTime() <= Date.now()) return null;
-          return { value: { sessionId: s.id, username: s.admin.username, csrfToken: s.csrfToken }, expiresAt: s.expiresAt.getTime() };
+          if (s.admin.disabled) return null;
+          const principal = { sessionId: s.id, adminId: s.admin.id, username: s.admin.username, role: s.admin.role as StaffRole, csrfToken: s.csrfToken };
+          return { value: principal, expiresAt: s.expiresAt.getTime() };
         })
       : null;
     if (!admin) throw new DomainError('UNAUTHENTICATED', 'Log in as a merchant first: the session is missing or expired.');
@@ -122,7 +133,7 @@ export function requireAdmin(db: Db): RequestHandler {
       // this session is about to end: from now on this instance asks the database about it
       if (req.method === 'POST' && req.path === LOGOUT_PATH) cache.forget(token!);
     }
-    req.admin = { sessionId: admin.sessionId, username: admin.username, csrfToken: admin.csrfToken };
+    req.admin = { ...admin };
     next();
   };
 }

@@ -10,6 +10,7 @@ import { orderDetail } from '../queries/order-list.ts';
 import { CARRIERS } from '../wechat/carriers.ts';
 import { parseWith, type Api } from './route.ts';
 import * as S from './schemas.ts';
+import { viewerOf } from './staff-context.ts';
 
 export interface FulfilmentRouteDeps {
   db: Db;
@@ -28,16 +29,16 @@ export function fulfilmentRoutes(api: Api, deps: FulfilmentRouteDeps): Router {
 
   api.route(r, { method: 'post', path: '/api/admin/orders/:orderNo/ship', tag: 'admin', auth: 'admin', summary: 'Ship a paid order; WeChat’s shipping service is told after this answers', body: S.ShipBody, response: S.OrderShape, errors: [400, 401, 403, 404, 409] }, async ({ req, params, body }) => {
     const no = orderNo(params);
-    await shipOrder(db, no, body, { role: 'admin', name: `admin:${req.admin!.username}` });
+    await shipOrder(db, no, body, { role: 'admin', name: req.admin!.username, staffRole: req.admin!.role });
     deps.wakeOutbox();
-    return orderDetail(db, no);
+    return orderDetail(db, no, await viewerOf(db, req));
   });
 
-  api.route(r, { method: 'post', path: '/api/admin/orders/:orderNo/wechat-shipping/retry', tag: 'admin', auth: 'admin', summary: 'Try the shipment’s upload to WeChat again now', response: S.OrderShape, errors: [401, 403, 404, 409] }, async ({ params }) => {
+  api.route(r, { method: 'post', path: '/api/admin/orders/:orderNo/wechat-shipping/retry', tag: 'admin', auth: 'admin', summary: 'Try the shipment’s upload to WeChat again now', allow: 'retry_shipping_upload', response: S.OrderShape, errors: [401, 403, 404, 409] }, async ({ req, params }) => {
     const no = orderNo(params);
     await retryNow(db, shippingCause(no));
     deps.wakeOutbox();
-    return orderDetail(db, no);
+    return orderDetail(db, no, await viewerOf(db, req));
   });
 
   api.route(r, { method: 'post', path: '/api/mp/orders/:orderNo/receive', tag: 'buyer', auth: 'buyer', summary: 'Confirm receipt of a shipped order (确认收货)', response: S.OrderShape, errors: [401, 404, 409] }, async ({ req, params }) => {

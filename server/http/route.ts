@@ -3,6 +3,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { DomainError } from '../errors.ts';
+import { CAPABILITIES, may, type Capability } from '../lifecycle/staff.ts';
 
 /**
  * Who may call a route; declared once per spec, it both documents (openapi.ts) and enforces.
@@ -36,6 +37,11 @@ export interface RouteSpec<B extends z.ZodType | undefined = undefined, Q extend
   errors?: number[];
   /** Runs after the auth guard (so it may use req.buyer / req.admin), before the handler; never for auth. */
   middleware?: RequestHandler[];
+  /**
+   * For `admin` routes: the capability (lifecycle/staff.ts) the person's role needs, else 403 (default `view`:
+   * every role). Moves of a refund or an order are checked by their table instead, in the door.
+   */
+  allow?: Capability;
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -99,12 +105,21 @@ export class Api {
     this.declared.push(spec as AnySpec);
   }
 
-  private guardFor(spec: { method: string; path: string; auth: Auth }): RequestHandler[] {
+  private guardFor(spec: { method: string; path: string; auth: Auth; allow?: Capability }): RequestHandler[] {
     if (spec.auth === 'none') return [];
     const guard = this.guards[spec.auth];
     // fail the start, never serve a route declared as protected without its check
     if (!guard) throw new Error(`${routeName(spec)} declares auth '${spec.auth}' but the Api has no guard for it`);
-    return [guard];
+    if (spec.auth !== 'admin') return [guard];
+    const capability = spec.allow ?? 'view';
+    const roleCheck: RequestHandler = (req, _res, next) => {
+      const role = req.admin?.role;
+      if (!role || !may(role, capability)) {
+        throw new DomainError('FORBIDDEN', `Your role (${role ?? 'none'}) may not do this; it needs ${CAPABILITIES[capability].join(' or ')}.`);
+      }
+      next();
+    };
+    return [guard, roleCheck];
   }
 }
 

@@ -1,5 +1,5 @@
 // THE refund lifecycle as data: status × action → next status, and who may take the action.
-// Imports nothing: scripts/gen-lifecycle.ts ships it to the admin web and the mini-program (docs/lifecycle.md).
+// Imports only its sibling staff.ts: scripts/gen-lifecycle.ts ships it to the admin web and the mini-program (docs/lifecycle.md).
 
 export const REFUND_STATUSES = [
   'REQUESTED',
@@ -22,7 +22,20 @@ export type RefundType = (typeof REFUND_TYPES)[number];
 export const OPEN_STATUSES: readonly RefundStatus[] = ['REQUESTED', 'AWAITING_RETURN', 'RETURN_SHIPPED', 'APPROVED', 'REFUNDING', 'FAILED'];
 export const TERMINAL_STATUSES: readonly RefundStatus[] = ['REFUNDED', 'REJECTED', 'CANCELLED'];
 
+import { DECIDES_REFUNDS, HANDLES_GOODS, HANDLES_MONEY, type StaffRole } from './staff.ts';
+
+/** Who acts: the buyer, the merchant's people (`admin`, with their staff role), the server, WeChat Pay. */
 export type Role = 'buyer' | 'admin' | 'system' | 'wechat';
+
+/** Who is looking, for `actions`: a role, or one of the merchant's people with their staff role. */
+export type Viewer = Exclude<Role, 'admin'> | StaffViewer;
+
+/** One of the merchant's people; for SERVICE, the approval limit hides decisions above it from `actions`. */
+export interface StaffViewer {
+  role: 'admin';
+  staffRole: StaffRole;
+  approvalLimitFen?: number;
+}
 export type RefundAction =
   | 'request'
   | 'record_external'
@@ -45,6 +58,8 @@ export interface Transition {
   action: RefundAction;
   to: RefundStatus;
   by: Role;
+  /** For the merchant's moves: which of their people's roles may take it. */
+  staff?: readonly StaffRole[];
   /** Only for refunds of this type; absent: for both. */
   type?: RefundType;
 }
@@ -53,26 +68,26 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: null, action: 'request', to: 'REQUESTED', by: 'buyer' },
   // a refund the merchant made on WeChat's platform, learned from WeChat's notification
   { from: null, action: 'record_external', to: 'REFUNDED', by: 'wechat' },
-  { from: 'REQUESTED', action: 'approve', to: 'APPROVED', by: 'admin', type: 'REFUND_ONLY' },
+  { from: 'REQUESTED', action: 'approve', to: 'APPROVED', by: 'admin', staff: DECIDES_REFUNDS, type: 'REFUND_ONLY' },
   // a return is approved first; the money follows once the goods are back
-  { from: 'REQUESTED', action: 'approve', to: 'AWAITING_RETURN', by: 'admin', type: 'RETURN_AND_REFUND' },
+  { from: 'REQUESTED', action: 'approve', to: 'AWAITING_RETURN', by: 'admin', staff: DECIDES_REFUNDS, type: 'RETURN_AND_REFUND' },
   // REFUND_AUTO_APPROVE_S after the request, on an order not yet shipped (the job checks that)
   { from: 'REQUESTED', action: 'auto_approve', to: 'APPROVED', by: 'system', type: 'REFUND_ONLY' },
-  { from: 'REQUESTED', action: 'reject', to: 'REJECTED', by: 'admin' },
+  { from: 'REQUESTED', action: 'reject', to: 'REJECTED', by: 'admin', staff: DECIDES_REFUNDS },
   { from: 'REQUESTED', action: 'cancel', to: 'CANCELLED', by: 'buyer' },
   { from: 'AWAITING_RETURN', action: 'return', to: 'RETURN_SHIPPED', by: 'buyer', type: 'RETURN_AND_REFUND' },
   { from: 'AWAITING_RETURN', action: 'cancel', to: 'CANCELLED', by: 'buyer', type: 'RETURN_AND_REFUND' },
   // RETURN_SHIP_WITHIN_S after approval with no tracking number from the buyer
   { from: 'AWAITING_RETURN', action: 'return_timeout', to: 'CANCELLED', by: 'system', type: 'RETURN_AND_REFUND' },
-  { from: 'RETURN_SHIPPED', action: 'receive', to: 'APPROVED', by: 'admin', type: 'RETURN_AND_REFUND' },
-  { from: 'RETURN_SHIPPED', action: 'refuse', to: 'REJECTED', by: 'admin', type: 'RETURN_AND_REFUND' },
+  { from: 'RETURN_SHIPPED', action: 'receive', to: 'APPROVED', by: 'admin', staff: HANDLES_GOODS, type: 'RETURN_AND_REFUND' },
+  { from: 'RETURN_SHIPPED', action: 'refuse', to: 'REJECTED', by: 'admin', staff: HANDLES_GOODS, type: 'RETURN_AND_REFUND' },
   // RETURN_RECEIVE_WITHIN_S after the buyer shipped, neither received nor refused: the refund goes ahead
   { from: 'RETURN_SHIPPED', action: 'auto_receive', to: 'APPROVED', by: 'system', type: 'RETURN_AND_REFUND' },
   // the dispatcher fixes REFUNDING before it calls WeChat (persist intent, then call out)
   { from: 'APPROVED', action: 'dispatch', to: 'REFUNDING', by: 'system' },
   { from: 'REFUNDING', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
   { from: 'REFUNDING', action: 'fail', to: 'FAILED', by: 'wechat' },
-  { from: 'FAILED', action: 'retry', to: 'APPROVED', by: 'admin' },
+  { from: 'FAILED', action: 'retry', to: 'APPROVED', by: 'admin', staff: HANDLES_MONEY },
   // WeChat's word that money left wins over our own record of a failure or of a retry not yet sent
   { from: 'FAILED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
   { from: 'APPROVED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
@@ -91,9 +106,16 @@ export function targetOf(action: RefundAction): RefundStatus {
   return [...targets][0];
 }
 
-/** The actions a role may take on a refund of this type in this status: what the UIs render as buttons. */
-export function actionsFor(status: RefundStatus, role: Role, type?: RefundType): RefundAction[] {
-  return [...new Set(TRANSITIONS.filter((t) => t.from === status && t.by === role && fits(t, type)).map((t) => t.action))];
+/** May this actor take this row? The role must match, and for the merchant's moves the staff role too. */
+export function mayTake(t: Pick<Transition, 'by' | 'staff'>, role: Role, staffRole?: StaffRole): boolean {
+  if (t.by !== role) return false;
+  return t.staff === undefined || (staffRole !== undefined && t.staff.includes(staffRole));
+}
+
+/** The actions a viewer may take on a refund of this type in this status: what the UIs render as buttons. */
+export function actionsFor(status: RefundStatus, viewer: Viewer, type?: RefundType): RefundAction[] {
+  const [role, staffRole] = typeof viewer === 'string' ? [viewer, undefined] : [viewer.role, viewer.staffRole];
+  return [...new Set(TRANSITIONS.filter((t) => t.from === status && fits(t, type) && mayTake(t, role, staffRole)).map((t) => t.action))];
 }
 
 export function isOpen(status: RefundStatus): boolean {

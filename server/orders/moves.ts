@@ -3,6 +3,7 @@
 // written with its event row, all in the caller's transaction (docs/architecture.md "One door").
 import type { Tx } from '../db/client.ts';
 import { DomainError, LostRace } from '../errors.ts';
+import { mayTake } from '../lifecycle/refunds.ts';
 import { findShippingMove, type ShippingAction, type ShippingStatus } from '../lifecycle/shipping.ts';
 import type { Actor } from '../refunds/moves.ts';
 
@@ -32,7 +33,9 @@ export async function moveShipping(
   const from = order.shippingStatus as ShippingStatus;
   const m = findShippingMove(from, action);
   if (!m) throw new DomainError('INVALID_STATE', `Order ${order.orderNo} is ${from}: it cannot be ${action === 'ship' ? 'shipped' : 'received'}.`);
-  if (m.by !== actor.role) throw new DomainError('FORBIDDEN', `Only the ${m.by} may ${action.replace('_', ' ')} an order.`);
+  if (!mayTake(m, actor.role, actor.staffRole)) {
+    throw new DomainError('FORBIDDEN', `Only ${m.staff ? m.staff.join(', ') : m.by} may ${action.replace('_', ' ')} an order.`);
+  }
   const now = new Date();
   const { count } = await tx.order.updateMany({
     where: { ...opts.guard, id: order.id, shippingStatus: from },
@@ -46,7 +49,7 @@ export async function moveShipping(
     throw new LostRace(`Order ${order.orderNo} was changed by someone else meanwhile; reload it.`);
   }
   await tx.orderEvent.create({
-    data: { orderId: order.id, fromStatus: from, toStatus: m.to, action, actor: actor.name, note: opts.note ?? null, at: now },
+    data: { orderId: order.id, fromStatus: from, toStatus: m.to, action, actor: actor.name, role: actor.staffRole ?? null, note: opts.note ?? null, at: now },
   });
   return { shippingStatus: m.to, updatedAt: now };
 }

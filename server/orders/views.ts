@@ -1,6 +1,6 @@
 // The order as the API shows it (docs/api-shapes.md): lines, money, its refunds and whether a refund may be
 // asked, its address and shipment, and the order moves the viewer may take now.
-import type { Role } from '../lifecycle/refunds.ts';
+import type { Viewer } from '../lifecycle/refunds.ts';
 import { shippingActionsFor, type ShippingStatus } from '../lifecycle/shipping.ts';
 import type { OutboxState } from '../outbox/outbox.ts';
 import { refundBlocker } from '../refunds/rules.ts';
@@ -36,6 +36,8 @@ export const ORDER_FULL = {
   refunds: { orderBy: { id: 'desc' } },
 } as const;
 
+const isStaff = (v: Viewer) => typeof v !== 'string';
+
 /** What the merchant sees of the shipment's upload to WeChat (admin views; undefined: not looked up). */
 function wechatShipping(upload: OutboxState | null) {
   if (!upload) return null;
@@ -48,11 +50,11 @@ function wechatShipping(upload: OutboxState | null) {
 }
 
 /** The order's moves this viewer may take now: the table's, less those the order's rules forbid. */
-function orderActions(o: OrderRecord, viewer: Role): string[] {
+function orderActions(o: OrderRecord, viewer: Viewer): string[] {
   return shippingActionsFor(o.shippingStatus as ShippingStatus, viewer).filter((a) => a !== 'ship' || shipBlocker(o) === null);
 }
 
-export function orderView(o: OrderRecord, viewer: Role, opts: { now?: Date; upload?: OutboxState | null } = {}) {
+export function orderView(o: OrderRecord, viewer: Viewer, opts: { now?: Date; upload?: OutboxState | null } = {}) {
   const now = opts.now ?? new Date();
   return {
     orderNo: o.orderNo,
@@ -73,7 +75,7 @@ export function orderView(o: OrderRecord, viewer: Role, opts: { now?: Date; uplo
     createdAt: o.createdAt.toISOString(),
     paidAt: o.paidAt ? o.paidAt.toISOString() : null,
     updatedAt: o.updatedAt.toISOString(),
-    ...(viewer === 'admin' && o.buyer ? { buyer: { openid: o.buyer.openid } } : {}),
+    ...(isStaff(viewer) && o.buyer ? { buyer: { openid: o.buyer.openid } } : {}),
     shippingStatus: o.shippingStatus as ShippingStatus,
     address: addressFromColumn(o.address),
     shipment:
@@ -82,7 +84,7 @@ export function orderView(o: OrderRecord, viewer: Role, opts: { now?: Date; uplo
         : null,
     receivedAt: o.receivedAt ? o.receivedAt.toISOString() : null,
     actions: orderActions(o, viewer),
-    ...(viewer === 'admin' ? { wechatShipping: wechatShipping(opts.upload ?? null) } : {}),
+    ...(isStaff(viewer) ? { wechatShipping: wechatShipping(opts.upload ?? null) } : {}),
   };
 }
 export type OrderView = ReturnType<typeof orderView>;

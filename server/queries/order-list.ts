@@ -4,6 +4,7 @@ import { notFound } from '../errors.ts';
 import { shippingCause } from '../orders/shipping-upload.ts';
 import { ORDER_FULL, orderView } from '../orders/views.ts';
 import { outboxStates } from '../outbox/outbox.ts';
+import type { StaffViewer } from '../lifecycle/refunds.ts';
 import { eventView } from './event-view.ts';
 
 /**
@@ -14,7 +15,7 @@ function numberMatch(q: string): { startsWith: string } | { equals: string } {
   return q.includes('_') ? { equals: q } : { startsWith: q };
 }
 
-export async function listOrders(db: Db, f: { status?: string; shippingStatus?: string; q?: string; page: number; pageSize: number }) {
+export async function listOrders(db: Db, f: { status?: string; shippingStatus?: string; q?: string; page: number; pageSize: number }, viewer: StaffViewer) {
   const where = {
     ...(f.status ? { status: f.status } : {}),
     ...(f.shippingStatus ? { shippingStatus: f.shippingStatus } : {}),
@@ -29,7 +30,7 @@ export async function listOrders(db: Db, f: { status?: string; shippingStatus?: 
     return { rows, total, uploads: await outboxStates(tx, shipped) };
   });
   return {
-    items: rows.map((o) => orderView(o, 'admin', { upload: uploads.get(shippingCause(o.orderNo)) ?? null })),
+    items: rows.map((o) => orderView(o, viewer, { upload: uploads.get(shippingCause(o.orderNo)) ?? null })),
     total,
     page: f.page,
     pageSize: f.pageSize,
@@ -37,12 +38,12 @@ export async function listOrders(db: Db, f: { status?: string; shippingStatus?: 
 }
 
 /** One order for the merchant, with its shipping history. */
-export async function orderDetail(db: Db, orderNo: string) {
+export async function orderDetail(db: Db, orderNo: string, viewer: StaffViewer) {
   const found = await readSnapshot(db, async (tx) => {
     const o = await tx.order.findUnique({ where: { orderNo }, include: { ...ORDER_FULL, buyer: true, events: { orderBy: { id: 'asc' } } } });
     return o ? { o, uploads: await outboxStates(tx, [shippingCause(orderNo)]) } : null;
   });
   if (!found) throw notFound(`Order ${orderNo}`);
   const { o, uploads } = found;
-  return { ...orderView(o, 'admin', { upload: uploads.get(shippingCause(orderNo)) ?? null }), events: o.events.map(eventView) };
+  return { ...orderView(o, viewer, { upload: uploads.get(shippingCause(orderNo)) ?? null }), events: o.events.map(eventView) };
 }

@@ -3,9 +3,10 @@ import { readSnapshot, type Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
 import { ORDER_FULL, orderView } from '../orders/views.ts';
 import { REFUND_WITH_ORDER_NO, refundView } from '../refunds/views.ts';
+import type { StaffViewer } from '../lifecycle/refunds.ts';
 import { eventView } from './event-view.ts';
 
-export async function refundDetail(db: Db, refundNo: string) {
+export async function refundDetail(db: Db, refundNo: string, viewer: StaffViewer) {
   // one snapshot: the refund, its events and its order must tell the same story
   const found = await readSnapshot(db, async (tx) => {
     const refund = await tx.refund.findUnique({
@@ -22,8 +23,8 @@ export async function refundDetail(db: Db, refundNo: string) {
   if (!found) throw notFound(`Refund ${refundNo}`);
   const { refund: r, order } = found;
   return {
-    ...refundView(r, 'admin'),
-    order: orderView(order, 'admin'),
+    ...refundView(r, viewer),
+    order: orderView(order, viewer),
     events: r.events.map(eventView),
     wechatCalls: r.wechatCalls.map((c) => ({
       at: c.at.toISOString(),

@@ -5,6 +5,7 @@
 import type { Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import type { RefundStatus, RefundType } from '../lifecycle/refunds.ts';
+import { fenToYuan } from '../lib/money.ts';
 import { chinaDayStart } from './china-day.ts';
 
 /**
@@ -49,16 +50,6 @@ export const UTF8_BOM = '\uFEFF';
 
 /** Refunds read per query: large enough that the round trips do not dominate, small enough to be a bounded buffer. */
 export const EXPORT_PAGE_SIZE = 1000;
-
-/**
- * Integer fen as yuan with two decimals, by moving the decimal point in the digits: 1234 → "12.34",
- * 5 → "0.05". Never through floating point, where 0.1 + 0.2 is not 0.3 and a rounding would show.
- */
-export function yuan(fen: number): string {
-  if (!Number.isSafeInteger(fen)) throw new RangeError(`yuan(): ${fen} is not a whole number of fen`);
-  const digits = String(Math.abs(fen)).padStart(3, '0');
-  return `${fen < 0 ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
-}
 
 const CHINA_OFFSET_MS = 8 * 3600_000; // China has one time zone and no daylight saving (as china-day.ts)
 
@@ -125,8 +116,8 @@ export function refundCsvCells(r: ExportedRefund): string[] {
     r.order.orderNo,
     REFUND_TYPE_LABELS[r.type as RefundType] ?? r.type,
     REFUND_STATUS_LABELS[r.status as RefundStatus] ?? r.status,
-    yuan(r.amountFen),
-    yuan(r.order.totalFen),
+    fenToYuan(r.amountFen), // by digits, never through floating point
+    fenToYuan(r.order.totalFen),
     r.reason,
     r.rejectReason ?? '',
     // WeChat's description when it gave one, else its code (CHANGE, REFUNDCLOSE): never a blank for a failure

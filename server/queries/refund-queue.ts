@@ -2,6 +2,7 @@
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
 import { refundView } from '../refunds/views.ts';
+import type { StaffViewer } from '../lifecycle/refunds.ts';
 import { chinaDayStart } from './china-day.ts';
 
 export interface RefundFilter {
@@ -34,7 +35,7 @@ function numberPrefix<K extends string>(field: K, q: string): { OR: Array<Record
  * entries, not rows), then those rows; a search by number looks the number up in its index first and
  * filters and orders the few matches, instead of testing every refund of the status or period.
  */
-export async function listRefunds(db: Db, f: RefundFilter) {
+export async function listRefunds(db: Db, f: RefundFilter, viewer: StaffViewer) {
   const createdAt: { gte?: Date; lt?: Date } = {};
   if (f.from) createdAt.gte = chinaDayStart(f.from);
   if (f.to) createdAt.lt = new Date(chinaDayStart(f.to).getTime() + 24 * 3600_000);
@@ -72,7 +73,7 @@ export async function listRefunds(db: Db, f: RefundFilter) {
   }
   const rows = await rowsById(db, ids);
   return {
-    items: rows.map((r) => ({ ...refundView(r, 'admin'), orderTotalFen: r.order.totalFen })),
+    items: rows.map((r) => ({ ...refundView(r, viewer), orderTotalFen: r.order.totalFen })),
     total,
     page: f.page,
     pageSize: f.pageSize,

@@ -4,15 +4,18 @@
 // Nothing else writes a refund's status or an order's refund money (docs/architecture.md "One door").
 import type { Tx } from '../db/client.ts';
 import { DomainError, LostRace } from '../errors.ts';
-import { findTransition, type RefundAction, type RefundStatus, type RefundType, type Role } from '../lifecycle/refunds.ts';
+import { findTransition, mayTake, type RefundAction, type RefundStatus, type RefundType, type Role } from '../lifecycle/refunds.ts';
+import type { StaffRole } from '../lifecycle/staff.ts';
 import { queueBuyerMessage } from './buyer-messages.ts';
 import { orderAfterMove, type OrderMoney } from './order-effect.ts';
 import { restockOnce, restocks } from './restock.ts';
 
 export interface Actor {
   role: Role;
-  /** What the event row says: `buyer`, `admin:<name>`, `dispatcher`, `wechat:notify`, … */
+  /** What the event row says: `buyer`, the merchant's person's username, `dispatcher`, `wechat:notify`, … */
   name: string;
+  /** For the merchant's people: their role, written on the event and checked against the table. */
+  staffRole?: StaffRole;
 }
 
 export interface RefundRow {
@@ -48,7 +51,10 @@ type BirthAction = 'request' | 'record_external';
 function legalMove(from: RefundStatus | null, action: RefundAction, actor: Actor, refundNo: string, type: RefundType) {
   const t = findTransition(from, action, type);
   if (!t) throw new DomainError('INVALID_STATE', `A refund that is ${from ?? 'new'} cannot be ${pastTense(action)}.`);
-  if (t.by !== actor.role) throw new DomainError('FORBIDDEN', `Only the ${t.by} may ${action} a refund.`);
+  if (!mayTake(t, actor.role, actor.staffRole)) {
+    const who = t.staff ? t.staff.join(', ') : t.by;
+    throw new DomainError('FORBIDDEN', `Only ${who} may ${action.replace('_', ' ')} a refund${actor.staffRole ? `; your role is ${actor.staffRole}` : ''}.`);
+  }
   return t;
 }
 
@@ -72,7 +78,7 @@ export async function moveRefund(
   });
   if (count === 0) throw new LostRace(`Refund ${refund.refundNo} was changed by someone else meanwhile; reload it.`);
   await tx.refundEvent.create({
-    data: { refundId: refund.id, fromStatus: from, toStatus: t.to, action, actor: actor.name, note: opts.note ?? null, at: now },
+    data: { refundId: refund.id, fromStatus: from, toStatus: t.to, action, actor: actor.name, role: actor.staffRole ?? null, note: opts.note ?? null, at: now },
   });
   const order = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
   const after = await carryToOrder(tx, order, { refundNo: refund.refundNo, amountFen: refund.amountFen, from, to: t.to }, now);
@@ -110,7 +116,7 @@ export async function createRefund(
     },
   });
   await tx.refundEvent.create({
-    data: { refundId: refund.id, fromStatus: null, toStatus: t.to, action, actor: actor.name, note: opts.note ?? null, at: now },
+    data: { refundId: refund.id, fromStatus: null, toStatus: t.to, action, actor: actor.name, role: actor.staffRole ?? null, note: opts.note ?? null, at: now },
   });
   return refund;
 }

@@ -8,7 +8,10 @@ import { newRefundNo } from '../lib/ids.ts';
 import { refundBlocker } from './rules.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { Tx } from '../db/client.ts';
-import type { RefundType } from '../lifecycle/refunds.ts';
+import type { RefundType, StaffViewer, Viewer } from '../lifecycle/refunds.ts';
+import { overApprovalLimit, type StaffRole } from '../lifecycle/staff.ts';
+import { fenToYuan } from '../lib/money.ts';
+import { getSettings } from '../settings/service.ts';
 import { uploadIdOf } from '../uploads/urls.ts';
 import { carrierName } from '../wechat/carriers.ts';
 import { merchantReturnAddress } from './after-sales-config.ts';
@@ -117,7 +120,14 @@ async function act(
   refundNo: string,
   action: 'approve' | 'reject' | 'cancel' | 'retry' | 'return' | 'receive' | 'refuse',
   actor: Actor,
-  opts: { note?: string; data?: Record<string, unknown>; buyerId?: number; check?: (refund: { type: string; status: string }) => void } = {},
+  opts: {
+    note?: string;
+    data?: Record<string, unknown>;
+    buyerId?: number;
+    check?: (refund: { type: string; status: string }) => void;
+    /** Who the answer is for (its `actions`): the buyer, or the staff member with their limit. */
+    viewer?: Viewer;
+  } = {},
 ): Promise<RefundView> {
   const moved = await db.$transaction(async (tx) => {
     const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: { select: { buyerId: true, orderNo: true } } } });
@@ -127,12 +137,37 @@ async function act(
     // the row as written: what was read, the move's columns, its status and time (no second read)
     return { ...refund, ...opts.data, ...after };
   });
-  return refundView(moved, actor.role);
+  return refundView(moved, opts.viewer ?? 'buyer');
 }
 
-export function approveRefund(db: Db, refundNo: string, admin: string): Promise<RefundView> {
+/** One of the merchant's people acting: the event names them and their role, and the table checks the role. */
+export interface Staff {
+  username: string;
+  role: StaffRole;
+}
+
+const staffActor = (s: Staff): Actor => ({ role: 'admin', name: s.username, staffRole: s.role });
+const staffViewer = (s: Staff, approvalLimitFen?: number): StaffViewer => ({ role: 'admin', staffRole: s.role, approvalLimitFen });
+
+/** A SERVICE person decides refunds alone only up to the approval limit (the owner's setting). */
+async function checkApprovalLimit(db: Db, staff: Staff, refundNo: string): Promise<number | undefined> {
+  if (staff.role !== 'SERVICE') return undefined;
+  const { approvalLimitFen } = await getSettings(db);
+  const refund = await db.refund.findUnique({ where: { refundNo }, select: { amountFen: true } });
+  if (refund && overApprovalLimit(staff.role, refund.amountFen, approvalLimitFen)) {
+    throw new DomainError(
+      'APPROVAL_LIMIT',
+      `This refund is over your approval limit of ¥${fenToYuan(approvalLimitFen)}: finance or the owner must decide it.`,
+    );
+  }
+  return approvalLimitFen;
+}
+
+export async function approveRefund(db: Db, refundNo: string, staff: Staff): Promise<RefundView> {
+  const limit = await checkApprovalLimit(db, staff, refundNo);
   // due now: the dispatcher picks it up on its next turn (a return waits for the goods first)
-  return act(db, refundNo, 'approve', { role: 'admin', name: `admin:${admin}` }, {
+  return act(db, refundNo, 'approve', staffActor(staff), {
+    viewer: staffViewer(staff, limit),
     data: { nextAttemptAt: new Date() },
     check: (r) => {
       if (r.type === 'RETURN_AND_REFUND' && r.status === 'REQUESTED' && !merchantReturnAddress()) {
@@ -153,21 +188,23 @@ export function returnShipped(db: Db, refundNo: string, buyerId: number, shipmen
 }
 
 /** The goods are back: the refund goes to WeChat (and the stock is returned when it covers the whole order). */
-export function receiveReturn(db: Db, refundNo: string, admin: string): Promise<RefundView> {
-  return act(db, refundNo, 'receive', { role: 'admin', name: `admin:${admin}` }, { data: { nextAttemptAt: new Date() } });
+export function receiveReturn(db: Db, refundNo: string, staff: Staff): Promise<RefundView> {
+  return act(db, refundNo, 'receive', staffActor(staff), { viewer: staffViewer(staff), data: { nextAttemptAt: new Date() } });
 }
 
-export function refuseReturn(db: Db, refundNo: string, admin: string, reason: string): Promise<RefundView> {
-  return act(db, refundNo, 'refuse', { role: 'admin', name: `admin:${admin}` }, { note: reason, data: { rejectReason: reason } });
+export function refuseReturn(db: Db, refundNo: string, staff: Staff, reason: string): Promise<RefundView> {
+  return act(db, refundNo, 'refuse', staffActor(staff), { viewer: staffViewer(staff), note: reason, data: { rejectReason: reason } });
 }
 
-export function rejectRefund(db: Db, refundNo: string, admin: string, reason: string): Promise<RefundView> {
-  return act(db, refundNo, 'reject', { role: 'admin', name: `admin:${admin}` }, { note: reason, data: { rejectReason: reason } });
+export async function rejectRefund(db: Db, refundNo: string, staff: Staff, reason: string): Promise<RefundView> {
+  const limit = await checkApprovalLimit(db, staff, refundNo);
+  return act(db, refundNo, 'reject', staffActor(staff), { viewer: staffViewer(staff, limit), note: reason, data: { rejectReason: reason } });
 }
 
-export function retryRefund(db: Db, refundNo: string, admin: string): Promise<RefundView> {
+export function retryRefund(db: Db, refundNo: string, staff: Staff): Promise<RefundView> {
   // same refundNo, same amount: WeChat sees the same refund again, never a second one
-  return act(db, refundNo, 'retry', { role: 'admin', name: `admin:${admin}` }, {
+  return act(db, refundNo, 'retry', staffActor(staff), {
+    viewer: staffViewer(staff),
     data: { nextAttemptAt: new Date(), failCode: null, failReason: null },
   });
 }
@@ -177,9 +214,9 @@ export function cancelRefund(db: Db, refundNo: string, buyerId: number): Promise
 }
 
 /** Who moved a refund, as the buyer may know it: buyer, merchant, system or wechat (no staff names). */
-function publicActor(actor: string): string {
-  const kind = actor.split(':')[0];
-  if (kind === 'admin') return 'merchant';
+function publicActor(e: { actor: string; role: string | null }): string {
+  if (e.role !== null) return 'merchant'; // the merchant's people are the events that carry a staff role
+  const kind = e.actor.split(':')[0];
   return kind === 'buyer' || kind === 'wechat' ? kind : 'system';
 }
 
@@ -192,6 +229,6 @@ export async function getBuyerRefund(db: Db, refundNo: string, buyerId: number) 
   if (!refund || refund.order.buyerId !== buyerId) throw notFound(`Refund ${refundNo}`);
   return {
     ...refundView(refund, 'buyer'),
-    events: refund.events.map((e) => ({ at: e.at.toISOString(), from: e.fromStatus, to: e.toStatus, action: e.action, by: publicActor(e.actor) })),
+    events: refund.events.map((e) => ({ at: e.at.toISOString(), from: e.fromStatus, to: e.toStatus, action: e.action, by: publicActor(e) })),
   };
 }

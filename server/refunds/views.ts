@@ -1,5 +1,6 @@
 // The refund as the API shows it (docs/api-shapes.md), with the actions the viewer may take now.
-import { actionsFor, type RefundStatus, type RefundType, type Role } from '../lifecycle/refunds.ts';
+import { actionsFor, type RefundAction, type RefundStatus, type RefundType, type Viewer } from '../lifecycle/refunds.ts';
+import { overApprovalLimit } from '../lifecycle/staff.ts';
 import { carrierName } from '../wechat/carriers.ts';
 import { merchantReturnAddress } from './after-sales-config.ts';
 
@@ -27,7 +28,15 @@ export const REFUND_WITH_ORDER_NO = { order: { select: { orderNo: true } } } as 
 /** Statuses in which a return was approved and the buyer needs (or needed) the address to send goods to. */
 const RETURN_APPROVED: ReadonlySet<string> = new Set(['AWAITING_RETURN', 'RETURN_SHIPPED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'FAILED']);
 
-export function refundView(r: RefundRecord, viewer: Role) {
+/** The moves this viewer may take now: the table's, less decisions above a SERVICE person's approval limit. */
+export function refundActions(r: { status: string; type: string; amountFen: number }, viewer: Viewer): RefundAction[] {
+  const acts = actionsFor(r.status as RefundStatus, viewer, r.type as RefundType);
+  if (typeof viewer === 'string' || viewer.approvalLimitFen === undefined) return acts;
+  if (!overApprovalLimit(viewer.staffRole, r.amountFen, viewer.approvalLimitFen)) return acts;
+  return acts.filter((a) => a !== 'approve' && a !== 'reject');
+}
+
+export function refundView(r: RefundRecord, viewer: Viewer) {
   const isReturn = r.type === 'RETURN_AND_REFUND';
   return {
     refundNo: r.refundNo,
@@ -46,7 +55,7 @@ export function refundView(r: RefundRecord, viewer: Role) {
         ? { carrier: r.returnCarrier, carrierName: carrierName(r.returnCarrier) ?? r.returnCarrier, trackingNo: r.returnTrackingNo, shippedAt: r.returnShippedAt.toISOString() }
         : null,
     ...(isReturn && RETURN_APPROVED.has(r.status) ? { returnAddress: merchantReturnAddress() } : {}),
-    actions: actionsFor(r.status as RefundStatus, viewer, r.type as RefundType),
+    actions: refundActions(r, viewer),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

@@ -36,10 +36,10 @@ afterAll(async () => {
 const login = (body: unknown) => http('POST', `${base}/api/admin/login`, { body });
 
 describe('login and the session cookie', () => {
-  it('the right password: 200 {csrfToken, username} and an HttpOnly SameSite=Strict cookie', async () => {
+  it('the right password: 200 {csrfToken, username, role} and an HttpOnly SameSite=Strict cookie', async () => {
     const r = await login(TEST_ADMIN);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ csrfToken: expect.any(String), username: TEST_ADMIN.username });
+    expect(r.body).toEqual({ csrfToken: expect.any(String), username: TEST_ADMIN.username, role: 'OWNER' });
     expect(r.body.csrfToken.length).toBeGreaterThanOrEqual(16);
     const cookie = r.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^wxmall_admin=[^;]+/);
@@ -71,7 +71,7 @@ describe('login and the session cookie', () => {
   it('GET /api/admin/me tells who is logged in and gives the CSRF token back', async () => {
     const r = await http('GET', `${base}/api/admin/me`, { headers: { cookie: admin.cookie } });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ username: TEST_ADMIN.username, csrfToken: admin.csrfToken });
+    expect(r.body).toEqual({ username: TEST_ADMIN.username, role: 'OWNER', capabilities: expect.arrayContaining(['manage_staff', 'view']), csrfToken: admin.csrfToken });
     expectError(await http('GET', `${base}/api/admin/me`), 401, 'UNAUTHENTICATED');
     expectError(await http('GET', `${base}/api/admin/me`, { headers: { cookie: 'wxmall_admin=forged-token' } }), 401, 'UNAUTHENTICATED');
   });

@@ -302,7 +302,7 @@ async function check(w: World, act: Action, before: OrderAudit[], refused: boole
     const d = await refundDetail(admin, no);
     problems.push(...eventProblems(no, d.status, d.events, { uniquePairs: false }));
     // request, approve, reject, cancel happen once in a refund's life (retry may repeat, after each failure)
-    const once = d.events.filter((e) => e.action !== 'retry' && (e.actor === 'buyer' || e.actor.startsWith('admin:'))).map((e) => e.action);
+    const once = d.events.filter((e) => e.action !== 'retry' && (e.actor === 'buyer' || e.role !== null)).map((e) => e.action);
     if (new Set(once).size !== once.length) problems.push(`refund ${no}: a buyer/merchant action recorded twice: ${once.join(', ')}`);
   }
   return { problems, after };

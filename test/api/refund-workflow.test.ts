@@ -78,7 +78,7 @@ describe('the happy path: REQUESTED → APPROVED → REFUNDING → REFUNDED', ()
     expect(done.actions).toEqual([]);
     expect(done.events.map((e: any) => [e.from, e.to, e.actor])).toEqual([
       [null, 'REQUESTED', 'buyer'],
-      ['REQUESTED', 'APPROVED', 'admin:merchant'],
+      ['REQUESTED', 'APPROVED', 'merchant'],
       ['APPROVED', 'REFUNDING', 'dispatcher'],
       ['REFUNDING', 'REFUNDED', expect.stringMatching(/^wechat:(notify|query)$/)],
     ]);
@@ -164,7 +164,7 @@ describe('reject and cancel', () => {
     const d = await adminRefund(admin, refund.refundNo);
     expect(d.events.map((e: any) => [e.from, e.to, e.actor])).toEqual([
       [null, 'REQUESTED', 'buyer'],
-      ['REQUESTED', 'REJECTED', 'admin:merchant'],
+      ['REQUESTED', 'REJECTED', 'merchant'],
     ]);
     expect(d.events[1].note).toBe('商品已使用，不支持退款');
     // WeChat never heard of it
@@ -317,10 +317,10 @@ describe('FAILED and retry', () => {
     expect(done.failCode).toBeNull();
     expect(done.events.map((e: any) => [e.from, e.to, e.actor])).toEqual([
       [null, 'REQUESTED', 'buyer'],
-      ['REQUESTED', 'APPROVED', 'admin:merchant'],
+      ['REQUESTED', 'APPROVED', 'merchant'],
       ['APPROVED', 'REFUNDING', 'dispatcher'],
       ['REFUNDING', 'FAILED', 'wechat:refund'],
-      ['FAILED', 'APPROVED', 'admin:merchant'],
+      ['FAILED', 'APPROVED', 'merchant'],
       ['APPROVED', 'REFUNDING', 'dispatcher'],
       ['REFUNDING', 'REFUNDED', expect.stringMatching(/^wechat:/)],
     ]);

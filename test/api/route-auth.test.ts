@@ -18,7 +18,15 @@ interface Route {
 }
 
 /** Public on purpose: the two logins, and WeChat's callbacks (they verify their own signature). */
-const PUBLIC = ['POST /api/mp/login', 'POST /api/admin/login', 'POST /api/wxpay/notify/pay', 'POST /api/wxpay/notify/refund'];
+const PUBLIC = [
+  'POST /api/mp/login',
+  'POST /api/admin/login',
+  'POST /api/wxpay/notify/pay',
+  'POST /api/wxpay/notify/refund',
+  // the mini-program's settings (reasons, subscribe templates) before login; an upload's URL is its key
+  'GET /api/mp/config',
+  'GET /api/uploads/{id}',
+];
 
 describe('Api: the declared auth picks the guard', () => {
   const noop = async () => undefined;
@@ -42,8 +50,9 @@ describe('Api: the declared auth picks the guard', () => {
     const calls: string[] = [];
     const deny: RequestHandler = (req, res, next) => {
       calls.push('guard');
-      if (req.get('x-ok') === '1') next();
-      else res.status(401).end();
+      if (req.get('x-ok') !== '1') return void res.status(401).end();
+      req.admin = { sessionId: 1, adminId: 1, username: 'u', role: 'OWNER', csrfToken: 'c' };
+      next();
     };
     const api = new Api({ admin: deny });
     const r = Router();

@@ -245,6 +245,13 @@ describe('POST /api/mp/uploads: refusals store nothing', () => {
 });
 
 describe('GET /api/uploads/:id', () => {
+  it('is public in /api/openapi.json (the id is the key); the upload itself takes a buyer token', async () => {
+    const doc = (await http('GET', `${base}/api/openapi.json`)).body;
+    expect(doc.paths['/api/uploads/{id}'].get.security).toBeUndefined();
+    expect(doc.paths['/api/mp/uploads'].post.security).toEqual([{ buyerToken: [] }]);
+    expect(Object.keys(doc.paths['/api/mp/uploads'].post.responses).sort()).toEqual(['201', '400', '401', '413', '429']);
+  });
+
   it('an unknown or malformed id is 404', async () => {
     expectError(await http('GET', `${base}/api/uploads/${'A'.repeat(32)}`), 404, 'NOT_FOUND');
     expectError(await http('GET', `${base}/api/uploads/short`), 404, 'NOT_FOUND');

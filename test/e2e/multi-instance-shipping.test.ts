@@ -67,7 +67,7 @@ describe.skipIf(!onPostgres)('shipping from three instances on one PostgreSQL', 
         return;
       }
     });
-    // the restarted instance died at its first upload that WeChat accepted; the other two carry on alone
+    // the restarted instance died right after its first send (WeChat had taken it); the other two carry on alone
     const end = await waitForExit(servers[1], 30_000);
     expect(end.signal).toBe('SIGKILL');
 

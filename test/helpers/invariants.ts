@@ -13,6 +13,8 @@ export interface RefundEvent {
   to: string;
   action: string;
   actor: string;
+  /** the merchant's person's role; null for buyer, system and WeChat */
+  role: string | null;
   note: string | null;
 }
 

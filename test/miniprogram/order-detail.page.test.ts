@@ -31,7 +31,7 @@ describe('order detail', () => {
       status: 'PARTIALLY_REFUNDED',
       refundedFen: 1999,
       refundableFen: 11601,
-      refunds: [makeRefund({ refundNo: 'R2', status: 'REFUNDED', amountFen: 1999, actions: [] })],
+      refunds: [makeRefund({ refundNo: 'R2', status: 'REFUNDED', type: 'RETURN_AND_REFUND', amountFen: 1999, actions: [] })],
     });
     expect(text(page, '.order-status')).toBe('部分退款');
     expect(text(page, '.line')).toContain('云南小粒咖啡豆 500g');
@@ -43,6 +43,7 @@ describe('order detail', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].textContent).toContain('¥19.99');
     expect(rows[0].textContent).toContain('已退款');
+    expect(text(page, '.refund-row-meta')).toBe('退货退款 · 不想要了 · 2026-11-22 11:04');
   });
 
   it('offers 申请退款 when the order allows it, and opens the form', async () => {

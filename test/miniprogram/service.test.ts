@@ -9,8 +9,11 @@ import { TOKEN_EXPIRES_KEY, TOKEN_KEY, ensureToken } from '../../miniprogram/api
 import { ApiError, ERROR_MESSAGES, errorFromResponse } from '../../miniprogram/api/errors';
 import { listProducts } from '../../miniprogram/api/products';
 import { createOrder, getOrder, listOrders, listOrderTab, payOrder, receiveOrder, sandboxPay } from '../../miniprogram/api/orders';
-import { cancelRefund, getRefund, requestRefund } from '../../miniprogram/api/refunds';
-import { DEFAULT_API_BASE_URL, getApiBaseUrl } from '../../miniprogram/config';
+import { cancelRefund, getRefund, requestRefund, returnGoods } from '../../miniprogram/api/refunds';
+import { forgetMpConfig, getMpConfig } from '../../miniprogram/api/config';
+import { uploadImage } from '../../miniprogram/api/uploads';
+import { absoluteUrl, DEFAULT_API_BASE_URL, getApiBaseUrl } from '../../miniprogram/config';
+import { makeConfig } from './support/fixtures';
 
 let stub: WxStub;
 
@@ -185,6 +188,7 @@ describe('statusCode and error mapping', () => {
     [422, 'REFUND_AMOUNT_EXCEEDS', '退款金额超过了可退金额'],
     [422, 'REFUND_WINDOW_EXPIRED', '已超过退款期限（付款后 365 天内可申请）'],
     [422, 'REFUND_LIMIT_REACHED', '该订单的退款次数已达上限'],
+    [422, 'NOT_SHIPPED', '商品还没有发货，请选择仅退款'],
     [422, 'OUT_OF_STOCK', '库存不足，请减少数量或换个商品'],
     [502, 'UPSTREAM_UNAVAILABLE', '微信支付暂时连不上，请稍后重试'],
     [429, 'RATE_LIMITED', '操作太频繁了，请稍后再试'],
@@ -248,6 +252,7 @@ describe('one function per endpoint', () => {
     stub.answer('POST /api/mp/orders/M%201%2Fx/refunds', 201, refund);
     stub.answer('GET /api/mp/refunds/R1', 200, refund);
     stub.answer('POST /api/mp/refunds/R1/cancel', 200, { ...refund, status: 'CANCELLED', actions: [] });
+    stub.answer('POST /api/mp/refunds/R1/return', 200, { ...refund, status: 'RETURN_SHIPPED', actions: [] });
     const counts = { UNPAID: 0, TO_SHIP: 1, TO_RECEIVE: 0, DONE: 0, AFTER_SALES: 0 };
     stub.answer('GET /api/mp/orders?tab=TO_SHIP', 200, { items: [order], counts });
     stub.answer('POST /api/mp/orders/M%201%2Fx/receive', 200, { ...order, shippingStatus: 'RECEIVED' });
@@ -263,6 +268,11 @@ describe('one function per endpoint', () => {
     expect(await requestRefund('M 1/x', { amountFen: 1200, reason: '不想要了' }, 'k')).toEqual(refund);
     expect(await getRefund('R1')).toEqual(refund);
     expect((await cancelRefund('R1')).status).toBe('CANCELLED');
+    expect((await returnGoods('R1', { carrier: 'SF', trackingNo: 'SF123' })).status).toBe('RETURN_SHIPPED');
+    expect(stub.calls('POST /api/mp/refunds/R1/return')[0].data).toEqual({ carrier: 'SF', trackingNo: 'SF123' });
+    const typed = { amountFen: 1200, reason: '商品破损', type: 'RETURN_AND_REFUND' as const, images: ['/api/uploads/a'] };
+    await requestRefund('M 1/x', typed, 'k2');
+    expect(stub.calls('POST /api/mp/orders/M%201%2Fx/refunds')[1].data).toEqual(typed);
     expect(await listProducts()).toEqual([{ id: 1, name: '咖啡豆', priceFen: 6800, stock: 3 }]);
   });
 });
@@ -287,5 +297,85 @@ describe('Idempotency-Key', () => {
     stub.answer('GET /api/mp/orders', 200, { items: [] });
     await listOrders();
     expect(stub.calls('GET /api/mp/orders')[0].header['Idempotency-Key']).toBeUndefined();
+  });
+});
+
+describe('GET /api/mp/config', () => {
+  beforeEach(() => {
+    forgetMpConfig();
+  });
+
+  it('needs no login, and is asked for once however many forms want it', async () => {
+    stub.answer('GET /api/mp/config', 200, makeConfig());
+    const [a, b] = await Promise.all([getMpConfig(), getMpConfig()]);
+    expect(await getMpConfig()).toEqual(makeConfig());
+    expect(a).toBe(b);
+    expect(stub.calls('GET /api/mp/config')).toHaveLength(1);
+    expect(stub.calls('GET /api/mp/config')[0].header.Authorization).toBeUndefined();
+    expect(stub.wx.login).not.toHaveBeenCalled();
+  });
+
+  it('does not keep a failure: the next caller asks again', async () => {
+    stub.route('GET /api/mp/config', () => 'network-error');
+    expect((await caught(getMpConfig())).code).toBe('NETWORK_ERROR');
+    stub.answer('GET /api/mp/config', 200, makeConfig());
+    expect((await getMpConfig()).subscribeTemplateIds).toEqual(['TPL-REFUND']);
+    expect(stub.calls('GET /api/mp/config')).toHaveLength(2);
+  });
+});
+
+describe('photo upload', () => {
+  it('sends the file as the multipart part "file" with the bearer token, reports progress, and gives the URL', async () => {
+    stub.storage.set(TOKEN_KEY, 't');
+    stub.holdUploads();
+    const progress: number[] = [];
+    const done = uploadImage('wxfile://tmp/a.jpg', { onProgress: (p) => progress.push(p) });
+    await new Promise((r) => setTimeout(r, 0));
+    const [upload] = stub.uploads;
+    expect(upload).toMatchObject({ url: 'http://127.0.0.1:3000/api/mp/uploads', filePath: 'wxfile://tmp/a.jpg', name: 'file' });
+    expect(upload.header.Authorization).toBe('Bearer t');
+    upload.progress(40);
+    upload.progress(100);
+    upload.answer(201, { url: '/api/uploads/abc' });
+    expect(await done).toBe('/api/uploads/abc');
+    expect(progress).toEqual([40, 100]);
+  });
+
+  it('logs in first when there is no token, and again once after a 401', async () => {
+    stub.storage.set(TOKEN_KEY, 'stale-token');
+    stub.onUpload((u) =>
+      setTimeout(() => (u.header.Authorization === 'Bearer stale-token' ? u.answer(401, { error: { code: 'UNAUTHENTICATED', message: 'x' } }) : u.answer(201, { url: '/api/uploads/b' })), 0),
+    );
+    expect(await uploadImage('wxfile://tmp/b.jpg')).toBe('/api/uploads/b');
+    expect(stub.uploads.map((u) => u.header.Authorization)).toEqual(['Bearer stale-token', 'Bearer token-for-code-1']);
+    expect(stub.wx.login).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a second 401 instead of looping', async () => {
+    stub.storage.set(TOKEN_KEY, 't');
+    stub.onUpload((u) => setTimeout(() => u.answer(401, { error: { code: 'UNAUTHENTICATED', message: 'x' } }), 0));
+    expect((await caught(uploadImage('wxfile://tmp/c.jpg'))).code).toBe('UNAUTHENTICATED');
+    expect(stub.uploads).toHaveLength(2);
+  });
+
+  it.each([
+    [413, 'PAYLOAD_TOO_LARGE', '照片超过 5 MB，请换一张'],
+    [400, 'VALIDATION_FAILED', '这张照片无法上传，请换一张 JPG、PNG 或 WebP 格式的照片'],
+    [429, 'RATE_LIMITED', '操作太频繁了，请稍后再试'],
+  ])('says what is wrong with the photo: %i', async (status, code, message) => {
+    stub.storage.set(TOKEN_KEY, 't');
+    stub.onUpload((u) => setTimeout(() => u.answer(status, { error: { code, message: 'server words' } }), 0));
+    expect(await caught(uploadImage('wxfile://tmp/d.jpg'))).toMatchObject({ code, statusCode: status, message });
+  });
+
+  it('turns a lost connection into NETWORK_ERROR', async () => {
+    stub.storage.set(TOKEN_KEY, 't');
+    stub.onUpload((u) => setTimeout(() => u.fail(), 0));
+    expect((await caught(uploadImage('wxfile://tmp/e.jpg'))).code).toBe('NETWORK_ERROR');
+  });
+
+  it('makes the server’s relative upload URLs loadable by <image>', () => {
+    expect(absoluteUrl('/api/uploads/abc')).toBe('http://127.0.0.1:3000/api/uploads/abc');
+    expect(absoluteUrl('https://cdn.example.com/a.jpg')).toBe('https://cdn.example.com/a.jpg');
   });
 });

@@ -1,10 +1,10 @@
 // The JSON shapes the admin API sends (docs/api-shapes.md); amounts are integer fen, times ISO-8601 UTC.
 
 // Statuses and actions come from the server's lifecycle table (npm run gen:lifecycle), never a copy kept here.
-import type { OrderStatus, RefundAction, RefundStatus } from '../generated/lifecycle';
+import type { OrderStatus, RefundAction, RefundStatus, ShippingAction, ShippingStatus } from '../generated/lifecycle';
 
-export { ORDER_STATUSES, REFUND_STATUSES } from '../generated/lifecycle';
-export type { OrderStatus, RefundAction, RefundStatus };
+export { ORDER_STATUSES, REFUND_STATUSES, SHIPPING_STATUSES } from '../generated/lifecycle';
+export type { OrderStatus, RefundAction, RefundStatus, ShippingAction, ShippingStatus };
 
 export interface Refund {
   refundNo: string;
@@ -33,12 +33,8 @@ export interface OrderItem {
   subtotalFen: number;
 }
 
-// Fulfilment. The server's shipping table (server/lifecycle/shipping.ts) is not generated for the UIs, so its
-// three statuses are spelled here; a status it adds would show as its raw code until labelled.
-export const SHIPPING_STATUSES = ['UNSHIPPED', 'SHIPPED', 'RECEIVED'] as const;
-export type ShippingStatus = (typeof SHIPPING_STATUSES)[number];
-/** An order's moves the viewer may take now; buttons are drawn from these, never from the status. */
-export type OrderAction = 'ship' | 'receive';
+/** An order's moves the viewer may take now (admin: ship); buttons are drawn from these, never from the status. */
+export type OrderAction = ShippingAction;
 export type WechatShippingStatus = 'PENDING' | 'UPLOADED' | 'FAILED';
 
 export interface Address {
@@ -91,8 +87,9 @@ export interface ShippingEvent {
   at: string;
   from: ShippingStatus | null;
   to: ShippingStatus;
-  action: string;
+  action: ShippingAction;
   actor: string;
+  role?: string | null;
   note: string | null;
 }
 
@@ -123,6 +120,8 @@ export interface RefundEvent {
   to: RefundStatus;
   action: string;
   actor: string;
+  /** the staff member's role when a person of the team moved it; older events name them as admin:<username> */
+  role?: string | null;
   note: string | null;
 }
 

@@ -1,6 +1,6 @@
 // How refund and order statuses look (label keys, tag colours), and which ones are still moving. The statuses
 // themselves come from the server's table: a status added there fails this file's type check until it has a label.
-import type { OrderStatus, RefundStatus, ShippingStatus, WechatShippingStatus } from '../api/types';
+import type { OrderStatus, RefundStatus, ShippingAction, ShippingStatus, WechatShippingStatus } from '../api/types';
 import { OPEN_STATUSES, REFUND_STATUSES, TRANSITIONS } from '../generated/lifecycle';
 import type { MessageKey } from '../i18n/messages';
 
@@ -61,6 +61,12 @@ export const SHIPPING_STATUS_VIEW: Record<ShippingStatus, { label: MessageKey; t
   UNSHIPPED: { label: 'shippingStatus.UNSHIPPED', tag: 'warning' },
   SHIPPED: { label: 'shippingStatus.SHIPPED', tag: 'primary' },
   RECEIVED: { label: 'shippingStatus.RECEIVED', tag: 'info' }, // done: calm, unlike the green of 已发货
+};
+
+export const SHIPPING_ACTION_LABEL: Record<ShippingAction, MessageKey> = {
+  ship: 'shippingAction.ship',
+  receive: 'shippingAction.receive',
+  auto_receive: 'shippingAction.auto_receive',
 };
 
 export const WECHAT_SHIPPING_VIEW: Record<WechatShippingStatus, { label: MessageKey; tag: TagType }> = {

@@ -1,5 +1,5 @@
-// Orders and refunds shaped exactly like docs/api-shapes.md, with overrides per test.
-import type { Address, Order, Refund, Shipment } from '../../../miniprogram/api/types';
+// Orders, refunds and the buyer config shaped exactly like the server's answers, with overrides per test.
+import type { Address, MpConfig, Order, Refund, ReturnAddress, Shipment } from '../../../miniprogram/api/types';
 
 export const ADDRESS: Address = {
   name: '张三',
@@ -21,6 +21,9 @@ export function makeRefund(overrides: Partial<Refund> = {}): Refund {
     status: 'REQUESTED',
     amountFen: 1200,
     reason: '不想要了',
+    type: 'REFUND_ONLY',
+    images: [],
+    returnShipment: null,
     rejectReason: null,
     failReason: null,
     failCode: null,
@@ -50,6 +53,21 @@ export function makeOrder(overrides: Partial<Order> = {}): Order {
     shipment: null,
     receivedAt: null,
     actions: [],
+    ...overrides,
+  };
+}
+
+/** Where the merchant takes returns (the server sends it once a return is approved). */
+export const RETURN_ADDRESS: ReturnAddress = { name: '售后部 王五', phone: '020-12345678', address: '广东省广州市天河区体育西路 1 号 售后仓' };
+
+/** GET /api/mp/config: the merchant's reasons (其他 last, as the server's defaults) and one subscribe template. */
+export function makeConfig(overrides: Partial<MpConfig> = {}): MpConfig {
+  return {
+    subscribeTemplateIds: ['TPL-REFUND'],
+    refundReasons: {
+      REFUND_ONLY: ['不想要了', '拍错了/多拍了', '商家未按时发货', '其他'],
+      RETURN_AND_REFUND: ['商品破损', '商品与描述不符', '质量问题', '其他'],
+    },
     ...overrides,
   };
 }

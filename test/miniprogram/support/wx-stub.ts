@@ -1,6 +1,7 @@
 // A `wx` for tests: wx.request answered by a routing table (a fake server), wx.login handing out fresh
-// codes, storage in a Map, and every UI call (toast, loading, navigation, modal, payment, address picker,
-// clipboard) recorded by vi.fn.
+// codes, storage in a Map, wx.uploadFile answered by a handler (or by hand, progress included), and every UI
+// call (toast, loading, navigation, modal, payment, address picker, clipboard, photo picker and preview,
+// subscribe dialog) recorded by vi.fn.
 import { vi } from 'vitest';
 
 export interface StubRequest {
@@ -21,6 +22,24 @@ export type RouteHandler = (req: StubRequest) => StubAnswer | 'network-error' | 
 
 export const BASE_URL = 'http://127.0.0.1:3000';
 
+/** One wx.uploadFile call, for the test to answer: progress, then an answer or a failure. */
+export interface StubUpload {
+  url: string;
+  path: string;
+  filePath: string;
+  name: string;
+  header: Record<string, string>;
+  aborted: boolean;
+  progress(percent: number): void;
+  /** The server's answer; `data` is sent as JSON text, as wx.uploadFile gives it. */
+  answer(statusCode: number, data?: unknown): void;
+  /** No answer at all (network). */
+  fail(errMsg?: string): void;
+}
+
+/** What the subscribe dialog does: the buyer accepts, refuses (still a success), or WeChat fails it. */
+export type SubscribeAnswer = 'accept' | 'reject' | 'fail';
+
 /** What wx.chooseAddress answers (its own field names). */
 export const WECHAT_ADDRESS = {
   userName: '李四',
@@ -39,7 +58,14 @@ export function createWx() {
   const storage = new Map<string, unknown>();
   const routes = new Map<string, RouteHandler>();
   const requests: StubRequest[] = [];
+  const uploads: StubUpload[] = [];
   let loginCount = 0;
+  // By default an upload succeeds with a fresh URL as soon as the stub's timers run.
+  let uploadHandler: ((u: StubUpload) => void) | null = (u) => setTimeout(() => u.answer(201, { url: `/api/uploads/upload-${uploads.indexOf(u) + 1}` }), 0);
+  let photosPerPick = 1;
+  let photoSize = 200_000;
+  let pickedPhotos = 0;
+  let subscribeAnswer: SubscribeAnswer = 'accept';
 
   // By default a login succeeds with a new token per code, like the real server.
   routes.set('POST /api/mp/login', (req) => ({
@@ -123,6 +149,68 @@ export function createWx() {
     // The address WeChat's picker hands back by default; a test makes it fail with mockImplementationOnce.
     chooseAddress: asyncApi<object, object>('chooseAddress', () => ({ ...WECHAT_ADDRESS })),
     setClipboardData: asyncApi<{ data?: string }, object>('setClipboardData', () => ({})),
+    previewImage: vi.fn(),
+    // Hands back `photosPerPick` new photos (never more than `count`), like the album would.
+    chooseMedia: asyncApi<{ count?: number }, object>('chooseMedia', (o) => ({
+      type: 'image',
+      tempFiles: Array.from({ length: Math.min(photosPerPick, o.count ?? 9) }, () => ({
+        tempFilePath: `wxfile://tmp/photo-${++pickedPhotos}.jpg`,
+        size: photoSize,
+        fileType: 'image',
+        width: 1080,
+        height: 1440,
+        duration: 0,
+        thumbTempFilePath: '',
+      })),
+    })),
+    requestSubscribeMessage: asyncApi<{ tmplIds?: string[] }, object>('requestSubscribeMessage', (o) =>
+      subscribeAnswer === 'fail' ? { fail: 'cancel' } : Object.fromEntries((o.tmplIds ?? []).map((id) => [id, subscribeAnswer])),
+    ),
+    uploadFile: vi.fn(
+      (opts: {
+        url: string;
+        filePath: string;
+        name: string;
+        header?: Record<string, string>;
+        success?: (res: { statusCode: number; data: string; errMsg: string }) => void;
+        fail?: (err: { errMsg: string }) => void;
+      }) => {
+        const listeners: ((p: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void)[] = [];
+        let settled = false;
+        const finish = (run: () => void) => {
+          if (settled) return;
+          settled = true;
+          run();
+        };
+        const upload: StubUpload = {
+          url: opts.url,
+          path: opts.url.startsWith(BASE_URL) ? opts.url.slice(BASE_URL.length) : opts.url,
+          filePath: opts.filePath,
+          name: opts.name,
+          header: { ...opts.header },
+          aborted: false,
+          progress(percent) {
+            if (!settled) for (const l of listeners) l({ progress: percent, totalBytesSent: percent * 1000, totalBytesExpectedToSend: 100_000 });
+          },
+          answer(statusCode, data) {
+            finish(() => opts.success?.({ statusCode, data: data === undefined ? '' : JSON.stringify(data), errMsg: 'uploadFile:ok' }));
+          },
+          fail(errMsg = 'uploadFile:fail timeout') {
+            finish(() => opts.fail?.({ errMsg }));
+          },
+        };
+        uploads.push(upload);
+        uploadHandler?.(upload);
+        return {
+          onProgressUpdate: (l: (typeof listeners)[number]) => listeners.push(l),
+          offProgressUpdate: () => undefined,
+          abort() {
+            upload.aborted = true;
+            setTimeout(() => upload.fail('uploadFile:fail abort'), 0);
+          },
+        };
+      },
+    ),
   };
 
   // The page stack as getCurrentPages() reports it; tests that care put pages in it.
@@ -134,6 +222,24 @@ export function createWx() {
     pageStack,
     getCurrentPages: vi.fn(() => [...pageStack]),
     requests,
+    /** Every wx.uploadFile call so far. */
+    uploads,
+    /** Uploads wait for the test to answer them (progress, answer, fail). */
+    holdUploads() {
+      uploadHandler = null;
+    },
+    /** Each upload is passed to `handler` (which may answer it) as it starts. */
+    onUpload(handler: (u: StubUpload) => void) {
+      uploadHandler = handler;
+    },
+    /** How many photos the album hands back per pick (at most what the page asks for), and their size. */
+    pickPhotos(n: number, size = 200_000) {
+      photosPerPick = n;
+      photoSize = size;
+    },
+    answerSubscribe(answer: SubscribeAnswer) {
+      subscribeAnswer = answer;
+    },
     /** Requests to one "METHOD /path", login excluded unless asked for. */
     calls(key: string) {
       return requests.filter((r) => `${r.method} ${r.path}` === key);
