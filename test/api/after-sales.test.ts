@@ -220,8 +220,11 @@ describe('timed moves', () => {
       const d3 = await waitForRefundStatus(a2, r3.refundNo, 'REFUNDED', 20_000);
       expect(d3.events[1]).toMatchObject({ action: 'auto_approve', actor: 'system' });
       expect((await adminRefund(a2, r4.refundNo)).status).toBe('REQUESTED');
-      const sandboxMessages = (await sandboxControl(again, 'GET', '/sandbox/subscribe-messages')).body.items as Array<{ body: { page: string; data: Record<string, { value: string }> } }>;
-      expect(sandboxMessages.some((m) => m.body.page.endsWith(r1.refundNo) && m.body.data.phrase3.value === '已关闭')).toBe(true);
+      // the buyer of the return never sent back is told (the outbox sends it after the move)
+      await waitFor(async () => {
+        const items = (await sandboxControl(again, 'GET', '/sandbox/subscribe-messages')).body.items as Array<{ body: { page: string; data: Record<string, { value: string }> } }>;
+        return items.some((m) => m.body.page.endsWith(r1.refundNo) && m.body.data.phrase3.value === '已关闭');
+      }, 15_000);
     } finally {
       await timed.stop();
     }
