@@ -3,6 +3,7 @@
 // a shop can never lock itself out.
 import type { Db, Tx } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { transactRetryingRaces } from '../db/transact.ts';
 import { DomainError, notFound } from '../errors.ts';
 import type { StaffRole } from '../lifecycle/staff.ts';
 import { hashPassword } from './password.ts';
@@ -42,6 +43,18 @@ async function keepAnOwner(tx: Tx): Promise<void> {
 }
 
 /**
+ * Claims the enabled owners' rows for this transaction, with a write that changes nothing, so that changes of
+ * the team run one after the other. "Someone else is still an owner" is a fact about rows a change does not
+ * write: under PostgreSQL's READ COMMITTED, two owners demoting (or disabling) each other at once would each
+ * still count the other and both commit, leaving the shop without an owner. Claimed first, the second change
+ * waits for the first to commit (PostgreSQL then re-checks this WHERE on the rows it waited for) and counts
+ * what the first left. SQLite runs one transaction at a time already.
+ */
+async function claimOwners(tx: Tx): Promise<void> {
+  await tx.adminUser.updateMany({ where: { role: 'OWNER', disabled: false }, data: { role: 'OWNER' } });
+}
+
+/**
  * Changes a person. Disabling them or giving them a new password ends their sessions in the same
  * transaction; a new role applies from their next request. `forgetSessions` lets the caller drop the
  * sessions it remembers (with their role) so both take effect at once here.
@@ -54,7 +67,9 @@ export async function updateStaff(
 ): Promise<StaffMember> {
   const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
   const endsSessions = patch.disabled === true || passwordHash !== undefined;
-  const row = await db.$transaction(async (tx) => {
+  // a deadlock (PostgreSQL gives one of the two up) runs again on fresh reads
+  const row = await transactRetryingRaces(db, async (tx) => {
+    await claimOwners(tx);
     const before = await tx.adminUser.findUnique({ where: { id } });
     if (!before) throw notFound(`Staff member ${id}`);
     const after = await tx.adminUser.update({

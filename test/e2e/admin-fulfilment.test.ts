@@ -3,31 +3,19 @@
 // with 顺丰, the order leaves the queue, the order page shows the shipment and its upload to WeChat reaching
 // 已上传; a refund opened meanwhile makes the server refuse, in words; an upload WeChat keeps refusing shows
 // its error and 重新上传 sends it; and products are added and changed with prices typed in yuan.
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer, TEST_ADMIN, type TestServer } from '../helpers/server.ts';
 import { adminSession, asBuyer, buyerLogin, requestRefund, sandboxControl, type AdminSession } from '../helpers/api.ts';
+import { launchBrowser, openPage, RUN_BROWSER_TESTS, screenshot, signIn, warnIfSkipped } from '../helpers/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const HAVE_BROWSER = existsSync(CHROMIUM);
-const REQUIRE_BROWSER = process.env.REQUIRE_BROWSER === '1';
-const ADMIN_DIST_INDEX = fileURLToPath(new URL('../../admin-web/dist/index.html', import.meta.url));
-// Runs write their screenshots to test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the committed ones in docs/.
-const SHOTS = fileURLToPath(
-  new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../test-results/screenshots/', import.meta.url),
-);
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Shipping → 已上传 goes through the background upload and the sandbox's shipping-info service. */
 const UPLOAD_MS = 30_000;
 
 const ADDRESS = { name: '张三', phone: '13800000000', province: '广东省', city: '广州市', district: '海珠区', detail: '新港中路 397 号' };
 const TRACKING_NO = 'SF1234567890';
 
-if (!HAVE_BROWSER && !REQUIRE_BROWSER) {
-  console.warn(`[admin-fulfilment e2e] SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium fonts-wqy-microhei, or REQUIRE_BROWSER=1).`);
-}
+warnIfSkipped('admin-fulfilment');
 
 /** A buyer's order with a delivery address, paid through the sandbox's cashier. */
 async function placePaidOrderWithAddress(baseUrl: string, token: string, productIndex: number, address = ADDRESS) {
@@ -41,7 +29,7 @@ async function placePaidOrderWithAddress(baseUrl: string, token: string, product
   return paid.body as { orderNo: string; totalFen: number };
 }
 
-describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and products in Chromium', () => {
+describe.skipIf(!RUN_BROWSER_TESTS)('merchant fulfilment and products in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
@@ -53,14 +41,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
   const shipCalls: Array<{ url: string; body: string | null }> = [];
 
   beforeAll(async () => {
-    if (!HAVE_BROWSER) throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}`);
-    if (!existsSync(ADMIN_DIST_INDEX)) {
-      // the server serves admin-web/dist only if it exists when it starts
-      const { build } = await import('vite');
-      await build({ configFile: fileURLToPath(new URL('../../admin-web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-
+    browser = await launchBrowser();
     server = await startServer();
     admin = await adminSession(server.baseUrl);
     buyer = await buyerLogin(server.baseUrl);
@@ -68,10 +49,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     toRefund = await placePaidOrderWithAddress(server.baseUrl, buyer, 1, { ...ADDRESS, name: '李四', city: '深圳市', district: '南山区' });
     uploadFails = await placePaidOrderWithAddress(server.baseUrl, buyer, 2, { ...ADDRESS, name: '王五', province: '北京市', city: '北京市', district: '朝阳区' });
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ page } = await openPage(browser));
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/ship')) shipCalls.push({ url: request.url(), body: request.postData() });
     });
@@ -83,12 +61,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
   });
 
   const url = (path: string) => `${server.baseUrl}/admin${path}`;
-  async function shot(name: string, fullPage = false): Promise<void> {
-    await page.mouse.move(1, 1); // no hover highlight in the picture
-    await page.waitForTimeout(400); // let Element Plus's 0.3 s transitions finish
-    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
-    await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
-  }
+  const shot = (name: string, fullPage = false) => screenshot(page, name, { fullPage });
   const queueRow = (orderNo: string) => page.locator('.ship-table .el-table__row').filter({ hasText: orderNo });
   const dialog = () => page.locator('.ship-dialog');
 
@@ -100,9 +73,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
 
   it('shows the paid orders to ship on the dashboard and in the menu, and opens 待发货 from the card', async () => {
     await page.goto(url('/'));
-    await page.fill('input[data-test=username]', TEST_ADMIN.username);
-    await page.fill('input[data-test=password]', TEST_ADMIN.password);
-    await page.click('[data-test=login-submit]');
+    await signIn(page);
     await page.waitForURL(/\/admin\/dashboard/);
     await page.waitForFunction(() => document.querySelector('[data-test=card-to-ship] .stat-number')?.textContent?.trim() === '3');
     expect((await page.locator('[data-nav=shipping] [data-test=nav-count]').textContent())?.trim()).toBe('3');
@@ -180,7 +151,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant fulfilment and prod
     expect(await page.locator('[data-test=order-address]').textContent()).toContain('广东省广州市海珠区 新港中路 397 号');
     const events = page.locator('[data-test=shipping-events]');
     expect(await events.textContent()).toContain('已发货');
-    expect(await events.textContent()).toContain(`商家 ${TEST_ADMIN.username}`);
+    expect(await events.textContent()).toContain(`店主 ${TEST_ADMIN.username}`); // the owner, named with their role
     expect(await page.locator('[data-test=order-ship]').count()).toBe(0); // shipped: `ship` is no longer among its actions
 
     await page.locator('[data-test=upload-status][data-status=UPLOADED]').waitFor({ timeout: UPLOAD_MS });

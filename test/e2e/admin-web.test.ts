@@ -1,44 +1,15 @@
 // The merchant admin web in a real Chromium against a real server in sandbox mode: log in, find the
 // oldest waiting request, read its story, approve / reject / retry a failed refund, and save screenshots.
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, TEST_ADMIN, type TestServer } from '../helpers/server.ts';
 import { buyerLogin, placePaidOrder, requestRefund, sandboxControl } from '../helpers/api.ts';
+import { confirmBox as confirmIn, launchBrowser, openPage, RUN_BROWSER_TESTS, screenshot, signIn, warnIfSkipped, yuan } from '../helpers/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const HAVE_BROWSER = existsSync(CHROMIUM);
-const REQUIRE_BROWSER = process.env.REQUIRE_BROWSER === '1';
-const ADMIN_DIST_INDEX = fileURLToPath(new URL('../../admin-web/dist/index.html', import.meta.url));
-// Runs write their screenshots to test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the committed ones in docs/.
-const SHOTS = fileURLToPath(
-  new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../test-results/screenshots/', import.meta.url),
-);
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Approve → REFUNDED goes through the dispatcher and the sandbox's notification. */
 const SETTLE_MS = 30_000;
 
-if (!HAVE_BROWSER && !REQUIRE_BROWSER) {
-  console.warn(
-    `[admin-web e2e] SKIPPED: no Chromium at ${CHROMIUM}. Install it with ` +
-      '`apt-get install -y chromium fonts-wqy-microhei`, or set REQUIRE_BROWSER=1 to make this a failure.',
-  );
-}
-
-/** The expected ¥ text, computed with integers only (the page must agree to the fen). */
-function yuan(fen: number): string {
-  const digits = String(fen).padStart(3, '0');
-  return `¥${digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${digits.slice(-2)}`;
-}
+warnIfSkipped('admin-web');
 
 interface Story {
   orderNo: string;
@@ -47,7 +18,7 @@ interface Story {
   reason: string;
 }
 
-describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant admin web in Chromium', () => {
+describe.skipIf(!RUN_BROWSER_TESTS)('merchant admin web in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -57,14 +28,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant admin web in Chromi
   const [oldest, toReject, toFail, toCancel, fromQueue] = [0, 1, 2, 3, 4];
 
   beforeAll(async () => {
-    if (!HAVE_BROWSER) throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}`);
-    if (!existsSync(ADMIN_DIST_INDEX)) {
-      // the server serves admin-web/dist only if it exists when it starts
-      const { build } = await import('vite');
-      await build({ configFile: fileURLToPath(new URL('../../admin-web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-
+    browser = await launchBrowser();
     server = await startServer();
     buyer = await buyerLogin(server.baseUrl);
     const reasons = ['尺码不合适，想退货', '买重复了', '包装破损', '不想要了', '收到的是旧款'];
@@ -77,10 +41,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant admin web in Chromi
       await new Promise((resolve) => setTimeout(resolve, 30)); // distinct request times
     }
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ context, page } = await openPage(browser));
   });
 
   afterAll(async () => {
@@ -89,33 +50,15 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('merchant admin web in Chromi
   });
 
   const url = (path: string) => `${server.baseUrl}/admin${path}`;
-  async function shot(name: string): Promise<void> {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.mouse.move(1, 1); // no hover highlight in the picture
-    await page.waitForTimeout(400); // let Element Plus's 0.3 s colour transitions finish
-    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
-    await page.screenshot({ path: `${SHOTS}${name}.png` });
-  }
+  const shot = (name: string) => screenshot(page, name);
   const statusOf = async () => page.locator('[data-test=detail-status]').getAttribute('data-status');
 
   async function waitForStatus(status: string, timeout = SETTLE_MS): Promise<void> {
     await page.locator(`[data-test=detail-status][data-status=${status}]`).waitFor({ timeout });
   }
 
-  async function login(): Promise<void> {
-    await page.fill('input[data-test=username]', TEST_ADMIN.username);
-    await page.fill('input[data-test=password]', TEST_ADMIN.password);
-    await page.click('[data-test=login-submit]');
-    await page.waitForURL((u) => !u.pathname.endsWith('/login'));
-  }
-
-  async function confirmBox(): Promise<string> {
-    const box = page.locator('.refund-confirm');
-    await box.waitFor();
-    const text = (await box.textContent()) ?? '';
-    await box.locator('.el-button--primary').click();
-    return text;
-  }
+  const login = () => signIn(page);
+  const confirmBox = () => confirmIn(page);
 
   it('sends a visitor to the login page and shows the server’s error for a wrong password', async () => {
     await page.goto(url('/'));

@@ -1,17 +1,17 @@
-// Admin session endpoints: login, who am I (recovers the CSRF token after a reload), logout.
+// Admin session endpoints: login, who am I (role, capabilities and the CSRF token after a reload), logout.
 import { request } from './http';
-import type { AdminSession } from './types';
+import type { AdminLogin, AdminMe } from './types';
 
-export function login(username: string, password: string): Promise<AdminSession> {
-  return request<AdminSession>('/api/admin/login', {
+export function login(username: string, password: string): Promise<AdminLogin> {
+  return request<AdminLogin>('/api/admin/login', {
     method: 'POST',
     body: { username, password },
     expect401: true,
   });
 }
 
-export function fetchMe(): Promise<AdminSession> {
-  return request<AdminSession>('/api/admin/me', { expect401: true });
+export function fetchMe(): Promise<AdminMe> {
+  return request<AdminMe>('/api/admin/me', { expect401: true });
 }
 
 export function logout(): Promise<void> {

@@ -34,7 +34,8 @@ export interface RequestOptions {
   expect401?: boolean;
 }
 
-function withQuery(path: string, query?: Query): string {
+/** path?query with the empty values left out (also for links the browser follows itself, e.g. a download). */
+export function withQuery(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {

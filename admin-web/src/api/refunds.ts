@@ -1,9 +1,11 @@
-// Admin refund endpoints, one function each: the queue, one refund's story, and the merchant's decisions.
-import { request } from './http';
-import type { Page, RefundDetail, RefundListItem, RefundStatus, Refund } from './types';
+// Admin refund endpoints, one function each: the queue, its CSV export, one refund's story, and the merchant's
+// decisions (approve / reject a request, receive / refuse returned goods, retry a failed refund).
+import { request, withQuery } from './http';
+import type { Page, RefundDetail, RefundListItem, RefundStatus, RefundType, Refund } from './types';
 
 export interface RefundQuery {
   status?: RefundStatus;
+  type?: RefundType;
   q?: string;
   from?: string;
   to?: string;
@@ -12,25 +14,44 @@ export interface RefundQuery {
   pageSize?: number;
 }
 
+/** The export takes the queue's filters but never q, sort or paging (the server refuses them). */
+export type RefundExportQuery = Pick<RefundQuery, 'status' | 'type' | 'from' | 'to'>;
+
+const refundPath = (refundNo: string) => `/api/admin/refunds/${encodeURIComponent(refundNo)}`;
+
 export function listRefunds(query: RefundQuery): Promise<Page<RefundListItem>> {
   return request<Page<RefundListItem>>('/api/admin/refunds', { query: { ...query } });
 }
 
+/**
+ * GET /api/admin/refunds/export.csv as a URL for the browser to download itself: a plain GET carries the
+ * session cookie, and the file streams to disk instead of through memory.
+ */
+export function refundExportUrl(query: RefundExportQuery): string {
+  const { status, type, from, to } = query;
+  return withQuery('/api/admin/refunds/export.csv', { status, type, from, to });
+}
+
 export function getRefund(refundNo: string): Promise<RefundDetail> {
-  return request<RefundDetail>(`/api/admin/refunds/${encodeURIComponent(refundNo)}`);
+  return request<RefundDetail>(refundPath(refundNo));
 }
 
 export function approveRefund(refundNo: string): Promise<Refund> {
-  return request<Refund>(`/api/admin/refunds/${encodeURIComponent(refundNo)}/approve`, { method: 'POST' });
+  return request<Refund>(`${refundPath(refundNo)}/approve`, { method: 'POST' });
 }
 
 export function rejectRefund(refundNo: string, reason: string): Promise<Refund> {
-  return request<Refund>(`/api/admin/refunds/${encodeURIComponent(refundNo)}/reject`, {
-    method: 'POST',
-    body: { reason },
-  });
+  return request<Refund>(`${refundPath(refundNo)}/reject`, { method: 'POST', body: { reason } });
 }
 
 export function retryRefund(refundNo: string): Promise<Refund> {
-  return request<Refund>(`/api/admin/refunds/${encodeURIComponent(refundNo)}/retry`, { method: 'POST' });
+  return request<Refund>(`${refundPath(refundNo)}/retry`, { method: 'POST' });
+}
+
+export function receiveReturn(refundNo: string): Promise<Refund> {
+  return request<Refund>(`${refundPath(refundNo)}/receive`, { method: 'POST' });
+}
+
+export function refuseReturn(refundNo: string, reason: string): Promise<Refund> {
+  return request<Refund>(`${refundPath(refundNo)}/refuse`, { method: 'POST', body: { reason } });
 }

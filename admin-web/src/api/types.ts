@@ -1,15 +1,22 @@
 // The JSON shapes the admin API sends (docs/api-shapes.md); amounts are integer fen, times ISO-8601 UTC.
 
 // Statuses and actions come from the server's lifecycle table (npm run gen:lifecycle), never a copy kept here.
-import type { OrderStatus, RefundAction, RefundStatus, ShippingAction, ShippingStatus } from '../generated/lifecycle';
+import type { OrderStatus, RefundAction, RefundStatus, RefundType, ShippingAction, ShippingStatus } from '../generated/lifecycle';
 
-export { ORDER_STATUSES, REFUND_STATUSES, SHIPPING_STATUSES } from '../generated/lifecycle';
-export type { OrderStatus, RefundAction, RefundStatus, ShippingAction, ShippingStatus };
+export { ORDER_STATUSES, REFUND_STATUSES, REFUND_TYPES, SHIPPING_STATUSES } from '../generated/lifecycle';
+export type { OrderStatus, RefundAction, RefundStatus, RefundType, ShippingAction, ShippingStatus };
 
 export interface Refund {
   refundNo: string;
   orderNo: string;
   status: RefundStatus;
+  type: RefundType;
+  /** the buyer's evidence photos, /api/uploads/… */
+  images: string[];
+  /** null until the buyer sent the goods back */
+  returnShipment: Shipment | null;
+  /** only on a return once approved */
+  returnAddress?: ReturnAddress | null;
   amountFen: number;
   reason: string | null;
   rejectReason: string | null;
@@ -44,6 +51,12 @@ export interface Address {
   city: string;
   district: string;
   detail: string;
+}
+
+export interface ReturnAddress {
+  name: string;
+  phone: string;
+  address: string;
 }
 
 export interface Shipment {
@@ -157,7 +170,47 @@ export interface AdminStats {
   orders: { toShip: number };
 }
 
-export interface AdminSession {
+export const STAFF_ROLES = ['OWNER', 'SERVICE', 'WAREHOUSE', 'FINANCE'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+/** What a role may do besides the moves (server/lifecycle/staff.ts); an unknown one is simply never asked for. */
+export type Capability =
+  | 'view'
+  | 'manage_staff'
+  | 'manage_settings'
+  | 'manage_products'
+  | 'export_refunds'
+  | 'retry_shipping_upload';
+
+/** POST /api/admin/login */
+export interface AdminLogin {
   username: string;
+  role: StaffRole;
   csrfToken: string;
+}
+
+/** GET /api/admin/me */
+export interface AdminMe extends AdminLogin {
+  capabilities: Capability[];
+}
+
+export interface StaffMember {
+  id: number;
+  username: string;
+  role: StaffRole;
+  disabled: boolean;
+  lastLoginAt: string | null;
+}
+
+export interface Settings {
+  approvalLimitFen: number;
+  refundReasons: Record<RefundType, string[]>;
+}
+
+/** One kept change of a setting; from/to are the setting's values (null: never set before). */
+export interface SettingChange {
+  key: keyof Settings | string;
+  from: unknown;
+  to: unknown;
+  actor: string;
+  at: string;
 }

@@ -1,5 +1,7 @@
-// Who moved a refund or an order, in words: buyer, a merchant (admin:<name>, or a bare name with the staff
-// role the event carries), dispatcher, system, wechat:notify / query / refund.
+// Who moved a refund or an order, in words: buyer; one of the merchant's people as their role and name
+// ("客服 alice", from the event's `role`; older events say admin:<name> and read "商家 name"); dispatcher,
+// system, wechat:notify / query / refund.
+import type { StaffRole } from '../api/types';
 import type { MessageKey } from '../i18n/messages';
 import { translate } from '../i18n/useI18n';
 
@@ -12,9 +14,23 @@ const KNOWN: Record<string, MessageKey> = {
   'wechat:refund': 'actor.wechat:refund',
 };
 
+export const ROLE_LABEL: Record<StaffRole, MessageKey> = {
+  OWNER: 'role.OWNER',
+  SERVICE: 'role.SERVICE',
+  WAREHOUSE: 'role.WAREHOUSE',
+  FINANCE: 'role.FINANCE',
+};
+
+/** A staff role in words; a role this page does not know yet shows as its code. */
+export function roleLabel(role: string): string {
+  const key = ROLE_LABEL[role as StaffRole];
+  return key ? translate(key) : role;
+}
+
 export function actorLabel(actor: string, role?: string | null): string {
-  if (actor.startsWith('admin:')) return translate('actor.admin', { name: actor.slice('admin:'.length) });
-  if (role) return translate('actor.admin', { name: actor });
+  const name = actor.startsWith('admin:') ? actor.slice('admin:'.length) : actor;
+  if (role) return translate('actor.staff', { role: roleLabel(role), name });
+  if (actor.startsWith('admin:')) return translate('actor.admin', { name });
   const key = KNOWN[actor];
   return key ? translate(key) : actor;
 }

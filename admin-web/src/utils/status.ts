@@ -1,6 +1,6 @@
 // How refund and order statuses look (label keys, tag colours), and which ones are still moving. The statuses
 // themselves come from the server's table: a status added there fails this file's type check until it has a label.
-import type { OrderStatus, RefundStatus, ShippingAction, ShippingStatus, WechatShippingStatus } from '../api/types';
+import type { OrderStatus, RefundStatus, RefundType, ShippingAction, ShippingStatus, WechatShippingStatus } from '../api/types';
 import { OPEN_STATUSES, REFUND_STATUSES, TRANSITIONS } from '../generated/lifecycle';
 import type { MessageKey } from '../i18n/messages';
 
@@ -17,6 +17,16 @@ export const REFUND_STATUS_VIEW: Record<RefundStatus, { label: MessageKey; tag: 
   CANCELLED: { label: 'refundStatus.CANCELLED', tag: 'info' },
   FAILED: { label: 'refundStatus.FAILED', tag: 'danger' },
 };
+
+export const REFUND_TYPE_LABEL: Record<RefundType, MessageKey> = {
+  REFUND_ONLY: 'refundType.REFUND_ONLY',
+  RETURN_AND_REFUND: 'refundType.RETURN_AND_REFUND',
+};
+
+/** Statuses in which the refund waits on the merchant, i.e. a move out of them is theirs (the queue's orange counts). */
+export const WAITS_ON_MERCHANT: ReadonlySet<RefundStatus> = new Set(
+  REFUND_STATUSES.filter((status) => TRANSITIONS.some((t) => t.from === status && t.by === 'admin')),
+);
 
 export const ORDER_STATUS_VIEW: Record<OrderStatus, { label: MessageKey; tag: TagType }> = {
   UNPAID: { label: 'orderStatus.UNPAID', tag: 'info' },

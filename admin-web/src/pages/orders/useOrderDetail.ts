@@ -9,7 +9,6 @@ import type { OrderDetail } from '../../api/types';
 import { usePolling } from '../../composables/usePolling';
 import { refreshToShip } from '../../composables/useToShipCount';
 import { useI18n } from '../../i18n/useI18n';
-import { copyText } from '../../utils/clipboard';
 import { errorMessage } from '../../utils/errors';
 import { isInFlight } from '../../utils/status';
 import type { ShipTarget } from '../shipping/useShipForm';
@@ -83,10 +82,5 @@ export function useOrderDetail(orderNo: Ref<string>) {
     }
   }
 
-  async function copy(text: string): Promise<void> {
-    if (await copyText(text)) ElMessage.success(t('common.copied'));
-    else ElMessage.warning(t('common.copyFailed'));
-  }
-
-  return { order, loading, loadError, notFound, inFlight, uploadPending, shipTarget, retrying, load, back, openRefund, startShip, shipped, retryUpload, copy };
+  return { order, loading, loadError, notFound, inFlight, uploadPending, shipTarget, retrying, load, back, openRefund, startShip, shipped, retryUpload };
 }

@@ -1,21 +1,25 @@
-// The merchant's decisions on a refund, shared by the queue and the detail page: approve (confirm with
-// the amount), reject (reason required, through RejectDialog), retry a failed one. A 409 means someone
-// else moved the refund first: say why and reload.
+// The merchant's decisions on a refund, shared by the queue and the detail page: approve (confirm with the
+// amount), reject a request or refuse returned goods (reason required, through RejectDialog), confirm receipt
+// of returned goods, retry a failed one. A 409 means someone else moved the refund first; a 403 that this
+// person may not (their role, or a SERVICE approval limit lowered since the page loaded): say which, and reload.
 import { ref } from 'vue';
 import { ElMessage, ElMessageBox } from 'element-plus';
-import { approveRefund, rejectRefund, retryRefund } from '../../api/refunds';
+import { approveRefund, receiveReturn, refuseReturn, rejectRefund, retryRefund } from '../../api/refunds';
 import { ApiError } from '../../api/http';
 import type { Refund } from '../../api/types';
 import { useI18n } from '../../i18n/useI18n';
 import { formatFen } from '../../utils/money';
-import { errorMessage } from '../../utils/errors';
+import { errorMessage, isRoleRefusal } from '../../utils/errors';
 
 type RefundRef = Pick<Refund, 'refundNo' | 'amountFen' | 'actions'>;
+/** reject: a request (REQUESTED); refuse: returned goods (RETURN_SHIPPED) */
+export type DeclineKind = 'reject' | 'refuse';
 
 export function useRefundActions(reload: () => Promise<unknown>) {
   const { t } = useI18n();
   const busy = ref<string | null>(null); // refundNo being changed
   const rejectTarget = ref<RefundRef | null>(null);
+  const rejectKind = ref<DeclineKind>('reject');
 
   async function run(refundNo: string, call: () => Promise<unknown>, done: string): Promise<boolean> {
     busy.value = refundNo;
@@ -26,6 +30,8 @@ export function useRefundActions(reload: () => Promise<unknown>) {
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
         ElMessage({ type: 'warning', message: t('action.conflict', { message: error.message }), duration: 6000 });
+      } else if (isRoleRefusal(error)) {
+        ElMessage({ type: 'warning', message: t('action.notAllowed', { message: errorMessage(error) }), duration: 8000, customClass: 'role-refusal' });
       } else if (!(error instanceof ApiError && error.status === 401)) {
         ElMessage.error(t('action.failed', { message: errorMessage(error) }));
       }
@@ -62,7 +68,14 @@ export function useRefundActions(reload: () => Promise<unknown>) {
     await run(refund.refundNo, () => retryRefund(refund.refundNo), t('action.retried'));
   }
 
-  function startReject(refund: RefundRef): void {
+  async function receive(refund: RefundRef): Promise<void> {
+    const amount = formatFen(refund.amountFen);
+    if (!(await confirm(t('action.receiveTitle'), t('action.receiveConfirm', { amount }), t('action.receiveButton')))) return;
+    await run(refund.refundNo, () => receiveReturn(refund.refundNo), t('action.received'));
+  }
+
+  function startReject(refund: RefundRef, kind: DeclineKind = 'reject'): void {
+    rejectKind.value = kind;
     rejectTarget.value = refund;
   }
 
@@ -71,8 +84,12 @@ export function useRefundActions(reload: () => Promise<unknown>) {
     const target = rejectTarget.value;
     if (!target) return;
     rejectTarget.value = null;
-    await run(target.refundNo, () => rejectRefund(target.refundNo, reason), t('action.rejected'));
+    if (rejectKind.value === 'refuse') {
+      await run(target.refundNo, () => refuseReturn(target.refundNo, reason), t('action.refused'));
+    } else {
+      await run(target.refundNo, () => rejectRefund(target.refundNo, reason), t('action.rejected'));
+    }
   }
 
-  return { busy, rejectTarget, approve, retry, startReject, submitReject };
+  return { busy, rejectTarget, rejectKind, approve, retry, receive, startReject, submitReject };
 }

@@ -39,7 +39,6 @@ export function useRefundDetail(refundNo: Ref<string>) {
   watch(refundNo, () => void load(), { immediate: true });
 
   const actions = useRefundActions(load);
-  const can = (action: 'approve' | 'reject' | 'retry'): boolean => refund.value?.actions.includes(action) ?? false;
 
   function back(): void {
     if (window.history.state?.back) router.back();
@@ -50,5 +49,5 @@ export function useRefundDetail(refundNo: Ref<string>) {
     if (refund.value) void router.push({ name: 'order', params: { orderNo: refund.value.orderNo } });
   }
 
-  return { refund, loading, loadError, notFound, inFlight, load, can, actions, back, openOrder };
+  return { refund, loading, loadError, notFound, inFlight, load, actions, back, openOrder };
 }

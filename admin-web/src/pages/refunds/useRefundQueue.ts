@@ -1,10 +1,11 @@
-// Refund queue logic: filters live in the URL (status tab, search, dates, sort, page) so dashboard
-// links and the back button work; loads the page and the tab counts; polls while a shown refund is in flight.
+// Refund queue logic: filters live in the URL (status tab, type, search, dates, sort, page) so dashboard
+// links and the back button work; loads the page and the tab counts; polls while a shown refund is in flight;
+// the CSV export link carries the same filters, less the search and paging.
 import { computed, ref, watch } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
-import { listRefunds, type RefundQuery } from '../../api/refunds';
+import { listRefunds, refundExportUrl, type RefundQuery } from '../../api/refunds';
 import { getStats } from '../../api/stats';
-import { REFUND_STATUSES, type AdminStats, type RefundListItem, type RefundStatus } from '../../api/types';
+import { REFUND_STATUSES, REFUND_TYPES, type AdminStats, type RefundListItem, type RefundStatus, type RefundType } from '../../api/types';
 import { usePolling } from '../../composables/usePolling';
 import { errorMessage } from '../../utils/errors';
 import { PAGE_SIZES, queryText, readPaging, writePaging } from '../../utils/route-query';
@@ -15,6 +16,8 @@ export type QueueSort = 'newest' | 'oldest';
 
 export interface QueueFilters {
   tab: QueueTab;
+  /** '' is both types */
+  type: RefundType | '';
   q: string;
   from: string;
   to: string;
@@ -29,8 +32,10 @@ function parseFilters(query: LocationQuery): QueueFilters {
   const status = queryText(query.status);
   const tab: QueueTab =
     status === 'ALL' ? 'ALL' : (REFUND_STATUSES as readonly string[]).includes(status) ? (status as RefundStatus) : 'REQUESTED';
+  const type = queryText(query.type);
   return {
     tab,
+    type: (REFUND_TYPES as readonly string[]).includes(type) ? (type as RefundType) : '',
     q: queryText(query.q).trim(),
     from: DATE.test(queryText(query.from)) ? queryText(query.from) : '',
     to: DATE.test(queryText(query.to)) ? queryText(query.to) : '',
@@ -42,6 +47,7 @@ function parseFilters(query: LocationQuery): QueueFilters {
 function toQuery(f: QueueFilters): LocationQueryRaw {
   return {
     status: f.tab,
+    type: f.type || undefined,
     q: f.q || undefined,
     from: f.from || undefined,
     to: f.to || undefined,
@@ -70,6 +76,7 @@ export function useRefundQueue() {
   function apiQuery(f: QueueFilters): RefundQuery {
     return {
       status: f.tab === 'ALL' ? undefined : f.tab,
+      type: f.type || undefined,
       q: f.q || undefined,
       from: f.from || undefined,
       to: f.to || undefined,
@@ -112,8 +119,14 @@ export function useRefundQueue() {
   function reset(): void {
     searchText.value = '';
     dateRange.value = null;
-    update({ q: '', from: '', to: '', sort: 'newest' });
+    update({ type: '', q: '', from: '', to: '', sort: 'newest' });
   }
+
+  /** What 导出 CSV downloads: the refunds this tab, type and date range select, whatever the search box says. */
+  const exportUrl = computed(() => {
+    const { status, type, from, to } = apiQuery(filters.value);
+    return refundExportUrl({ status, type, from, to });
+  });
 
   function tabCount(tab: QueueTab): number | null {
     if (!stats.value) return null;
@@ -148,6 +161,7 @@ export function useRefundQueue() {
     searchText,
     dateRange,
     anyInFlight,
+    exportUrl,
     pageSizes: PAGE_SIZES,
     load,
     update,
