@@ -20,5 +20,8 @@ export function isUniqueViolation(err: unknown): boolean {
  */
 export function isWriteConflict(err: unknown): boolean {
   const code = codeOf(err);
-  return code === 'P2034' || code === 'P1008' || code === '40001' || code === '40P01' || (code?.startsWith('SQLITE_BUSY') ?? false);
+  if (code === 'P2034' || code === 'P1008' || code === '40001' || code === '40P01' || (code?.startsWith('SQLITE_BUSY') ?? false)) return true;
+  // a conflict found at COMMIT reaches us as the driver adapter's error, without a Prisma code
+  const cause = (err as { cause?: { kind?: string; originalCode?: string } } | null)?.cause;
+  return cause?.kind === 'TransactionWriteConflict' || cause?.originalCode === '40001' || cause?.originalCode === '40P01';
 }

@@ -45,7 +45,7 @@ export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps): Router {
     updateSettings(db, body, req.admin!.username),
   );
 
-  api.route(r, { method: 'get', path: '/api/admin/settings/changes', tag: 'admin', auth: 'admin', summary: 'Who changed which setting, when, from what to what (newest first)', allow: 'manage_settings', errors: [401] }, async () => ({
+  api.route(r, { method: 'get', path: '/api/admin/settings/changes', tag: 'admin', auth: 'admin', summary: 'Who changed which setting, when, from what to what (newest first)', allow: 'manage_settings', errors: [401, 403] }, async () => ({
     items: await settingChanges(db),
   }));
   return r;

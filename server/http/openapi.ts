@@ -7,7 +7,7 @@ import { ErrorShape } from './schemas.ts';
 const STATUS_TEXT: Record<number, string> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN (CSRF token missing or wrong)',
+  403: 'FORBIDDEN (CSRF token missing or wrong, or the role may not do this), or APPROVAL_LIMIT',
   404: 'NOT_FOUND',
   409: 'INVALID_STATE / REFUND_IN_PROGRESS',
   413: 'PAYLOAD_TOO_LARGE',

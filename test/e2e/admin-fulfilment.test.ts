@@ -184,9 +184,13 @@ describe.skipIf(!RUN_BROWSER_TESTS)('merchant fulfilment and products in Chromiu
     expect(await page.locator('[data-test=upload-status]').textContent()).toContain('待上传');
     expect(Number(await page.locator('[data-test=upload-attempts]').textContent())).toBeGreaterThanOrEqual(1);
 
-    expect((await sandboxControl(server, 'POST', '/sandbox/platform/faults', { failNext: 0 })).status).toBe(200);
+    // pushed while WeChat still refuses: had WeChat been fixed first, the worker's own retry could win the race
+    // and the push would rightly be refused (already uploaded)
+    const pushed = page.waitForResponse((res) => res.url().endsWith(`/orders/${uploadFails.orderNo}/wechat-shipping/retry`));
     await page.click('[data-test=upload-retry]');
+    expect((await pushed).status()).toBe(200);
     await page.locator('.el-message--success').getByText('已重新提交上传').waitFor();
+    expect((await sandboxControl(server, 'POST', '/sandbox/platform/faults', { failNext: 0 })).status).toBe(200);
     await page.locator('[data-test=upload-status][data-status=UPLOADED]').waitFor({ timeout: UPLOAD_MS });
     expect(await page.locator('[data-test=upload-error]').textContent()).toBe('—');
     expect(await page.locator('[data-test=upload-retry]').count()).toBe(0);
