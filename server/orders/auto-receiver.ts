@@ -2,33 +2,24 @@
 // received by `system`, through the same compare-and-set as the buyer's tap, so a buyer who confirms a
 // second before wins and the loop does nothing. Its state is the order rows: a restart carries on.
 import type { Logger } from 'pino';
+import { PeriodicSweep } from '../lib/periodic-sweep.ts';
 import type { Db } from '../db/client.ts';
 import { autoReceive } from './shipping.ts';
 
 const BATCH = 100;
 
-export class AutoReceiver {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
+export class AutoReceiver extends PeriodicSweep {
   constructor(
     private readonly db: Db,
     private readonly cfg: { orderAutoReceiveMs: number },
-    private readonly log: Logger,
-  ) {}
-
-  start(intervalMs = Math.min(30_000, Math.max(200, this.cfg.orderAutoReceiveMs / 4))): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err) => this.log.error({ err }, 'auto-receive sweep failed'))
-        .finally(() => (this.running = null));
-    }, intervalMs);
+    log: Logger,
+  ) {
+    super(log, 'auto-receive sweep');
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  /** A few sweeps per period, at most every 30 s. */
+  override start(intervalMs = Math.min(30_000, Math.max(200, this.cfg.orderAutoReceiveMs / 4))): void {
+    super.start(intervalMs);
   }
 
   async sweep(): Promise<void> {

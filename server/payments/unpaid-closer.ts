@@ -1,35 +1,21 @@
 // Background loop: unpaid orders older than ORDER_CLOSE_AFTER_S are closed and their stock returned —
 // after asking WeChat (orderquery) whether the buyer paid after all, so a late payment is never lost.
 import type { Logger } from 'pino';
+import { PeriodicSweep } from '../lib/periodic-sweep.ts';
 import type { Db } from '../db/client.ts';
 import { recordCall } from '../gateway/call-log.ts';
 import type { PayGateway } from '../gateway/gateway.ts';
 import { markPaid } from './checkout.ts';
 import { closeUnpaidOrder } from '../orders/service.ts';
 
-export class UnpaidOrderCloser {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
+export class UnpaidOrderCloser extends PeriodicSweep {
   constructor(
     private readonly db: Db,
     private readonly gw: PayGateway,
     private readonly cfg: { orderCloseAfterMs: number },
-    private readonly log: Logger,
-  ) {}
-
-  start(intervalMs = 30_000): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err) => this.log.error({ err }, 'unpaid order sweep failed'))
-        .finally(() => (this.running = null));
-    }, intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    log: Logger,
+  ) {
+    super(log, 'unpaid order sweep');
   }
 
   async sweep(): Promise<void> {

@@ -5,6 +5,7 @@
 //   RETURN_SHIP_WITHIN_S            AWAITING_RETURN, no return tracking         → return_timeout → CANCELLED
 //   RETURN_RECEIVE_WITHIN_S         RETURN_SHIPPED, neither received nor refused → auto_receive → APPROVED
 import type { Logger } from 'pino';
+import { PeriodicSweep } from '../lib/periodic-sweep.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError } from '../errors.ts';
 import type { RefundAction, RefundStatus } from '../lifecycle/refunds.ts';
@@ -28,18 +29,17 @@ interface TimedMove {
 
 const BATCH = 100;
 
-export class RefundTimers {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+export class RefundTimers extends PeriodicSweep {
   private readonly moves: TimedMove[];
 
   constructor(
     private readonly db: Db,
     cfg: RefundTimerConfig,
-    private readonly log: Logger,
+    log: Logger,
     /** A refund became APPROVED: the dispatcher should look now. */
     private readonly onApproved: () => void = () => {},
   ) {
+    super(log, 'refund timers sweep');
     this.moves = [
       ...(cfg.refundAutoApproveMs > 0
         ? [{ status: 'REQUESTED' as const, action: 'auto_approve' as const, afterMs: cfg.refundAutoApproveMs, where: { type: 'REFUND_ONLY', order: { shippingStatus: 'UNSHIPPED' } }, approves: true, note: 'not handled in time: approved by the system' }]
@@ -49,18 +49,9 @@ export class RefundTimers {
     ];
   }
 
-  start(intervalMs = Math.min(30_000, Math.max(200, Math.min(...this.moves.map((m) => m.afterMs)) / 4))): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err) => this.log.error({ err }, 'refund timers sweep failed'))
-        .finally(() => (this.running = null));
-    }, intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  /** A few sweeps per shortest period, at most every 30 s. */
+  override start(intervalMs = Math.min(30_000, Math.max(200, Math.min(...this.moves.map((m) => m.afterMs)) / 4))): void {
+    super.start(intervalMs);
   }
 
   /** One pass over every timed move; exported for tests that want a deterministic step. */
