@@ -118,6 +118,7 @@ const ReturnAddress = z.strictObject({
   address: z.string().trim().min(1).max(200),
 });
 
+const SANDBOX_SUBSCRIBE_TEMPLATE = 'SANDBOX-refund-notice';
 const SANDBOX_RETURN_ADDRESS = { name: '小店售后', phone: '020-12345678', address: '广东省广州市海珠区新港中路 397 号 小店仓库' };
 
 function parseReturnAddress(raw: string): { name: string; phone: string; address: string } {
@@ -191,7 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     returnShipWithinMs: e.RETURN_SHIP_WITHIN_S * 1000,
     returnReceiveWithinMs: e.RETURN_RECEIVE_WITHIN_S * 1000,
     returnAddress: e.MERCHANT_RETURN_ADDRESS !== undefined ? parseReturnAddress(e.MERCHANT_RETURN_ADDRESS) : mode === 'sandbox' ? SANDBOX_RETURN_ADDRESS : null,
-    subscribeTemplateRefund: e.WECHAT_SUBSCRIBE_TEMPLATE_REFUND ?? null,
+    // the sandbox has a demo template, so `npm start` shows the buyer's message arriving; live: the merchant's own or none
+    subscribeTemplateRefund: e.WECHAT_SUBSCRIBE_TEMPLATE_REFUND ?? (mode === 'sandbox' ? SANDBOX_SUBSCRIBE_TEMPLATE : null),
     admin,
     buyerRateLimitPerMin: e.BUYER_RATE_LIMIT_PER_MIN,
     logLevel: e.LOG_LEVEL,
