@@ -1,4 +1,5 @@
 // The subscribe/send body: each template value fitted to WeChat's rule for its kind (thing ≤ 20, phrase ≤ 5, …).
+import { fenToYuan } from '../../lib/money.ts';
 
 export const SUBSCRIBE_SEND_ENDPOINT = '/cgi-bin/message/subscribe/send';
 
@@ -48,10 +49,10 @@ export function fitSubscribeValue(key: string, value: string): string {
   return kind === 'thing' ? `${chars.slice(0, max - 1).join('')}…` : chars.slice(0, max).join('');
 }
 
-/** An amount value from fen, digits composed rather than divided: 1234 → ¥12.34. */
+/** An amount value from fen, by lib/money.ts's digit placement: 1234 → ¥12.34. */
 export function subscribeAmount(fen: number): string {
   if (!Number.isSafeInteger(fen) || fen < 0) throw new TypeError('fen must be a non-negative integer');
-  return `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+  return `¥${fenToYuan(fen)}`;
 }
 
 /** A time value in Beijing time, WeChat's own example form: 2026年12月1日 20:05. */
