@@ -112,10 +112,14 @@ export function mayTake(t: Pick<Transition, 'by' | 'staff'>, role: Role, staffRo
   return t.staff === undefined || (staffRole !== undefined && t.staff.includes(staffRole));
 }
 
+/** May this viewer take this row (of the refund table or the shipping table)? */
+export function viewerMayTake(t: Pick<Transition, 'by' | 'staff'>, viewer: Viewer): boolean {
+  return typeof viewer === 'string' ? mayTake(t, viewer) : mayTake(t, viewer.role, viewer.staffRole);
+}
+
 /** The actions a viewer may take on a refund of this type in this status: what the UIs render as buttons. */
 export function actionsFor(status: RefundStatus, viewer: Viewer, type?: RefundType): RefundAction[] {
-  const [role, staffRole] = typeof viewer === 'string' ? [viewer, undefined] : [viewer.role, viewer.staffRole];
-  return [...new Set(TRANSITIONS.filter((t) => t.from === status && fits(t, type) && mayTake(t, role, staffRole)).map((t) => t.action))];
+  return [...new Set(TRANSITIONS.filter((t) => t.from === status && fits(t, type) && viewerMayTake(t, viewer)).map((t) => t.action))];
 }
 
 export function isOpen(status: RefundStatus): boolean {

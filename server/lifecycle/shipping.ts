@@ -1,6 +1,6 @@
 // THE order's shipping lifecycle as data: shipping status × action → next status, and who may take it. The
 // same shape as the refund table (refunds.ts); an order's money and refund status stay in `status`.
-import { mayTake, type Role, type Viewer } from './refunds.ts';
+import { viewerMayTake, type Role, type Viewer } from './refunds.ts';
 import { HANDLES_GOODS, type StaffRole } from './staff.ts';
 
 export const SHIPPING_STATUSES = ['UNSHIPPED', 'SHIPPED', 'RECEIVED'] as const;
@@ -30,6 +30,5 @@ export function findShippingMove(from: ShippingStatus, action: ShippingAction): 
 
 /** The shipping moves a viewer may take on an order in this status (before the order's own rules). */
 export function shippingActionsFor(status: ShippingStatus, viewer: Viewer): ShippingAction[] {
-  const [role, staffRole] = typeof viewer === 'string' ? [viewer, undefined] : [viewer.role, viewer.staffRole];
-  return SHIPPING_MOVES.filter((m) => m.from === status && mayTake(m, role, staffRole)).map((m) => m.action);
+  return SHIPPING_MOVES.filter((m) => m.from === status && viewerMayTake(m, viewer)).map((m) => m.action);
 }
