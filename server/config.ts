@@ -33,6 +33,11 @@ const EnvSchema = z.object({
   WXPAY_KEY_PEM_PATH: z.string().optional(),
   WXPAY_API_BASE: z.string().default('https://api.mch.weixin.qq.com'),
   WXPAY_SIGN_TYPE: z.enum(['MD5', 'HMAC-SHA256']).default('MD5'),
+  WXPAY_API_VERSION: z.enum(['v2', 'v3']).default('v2'),
+  WXPAY_API_V3_KEY: z.string().optional(),
+  WXPAY_CERT_SERIAL_NO: z.string().regex(/^[0-9A-Fa-f]{1,64}$/, 'must be the hexadecimal serial of the merchant API certificate').optional(),
+  WXPAY_PUBLIC_KEY_PATH: z.string().optional(),
+  WXPAY_PUBLIC_KEY_ID: z.string().regex(/^PUB_KEY_ID_\d+$/, 'must look like PUB_KEY_ID_ followed by digits').optional(),
   WXPAY_REFUND_QPS: intFrom(150, 1),
   WXPAY_TIMEOUT_MS: intFrom(10_000, 100),
   REFUND_QUERY_AFTER_S: intFrom(60),
@@ -55,6 +60,7 @@ const EnvSchema = z.object({
   SANDBOX_SETTLE_DELAY_MS: intFrom(3000),
   SANDBOX_NOTIFY_RETRY_SCALE: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
   SANDBOX_TOKEN_TTL_S: intFrom(7200, 1),
+  SANDBOX_V3_KEY_MODE: z.enum(['public-key', 'certificate']).default('public-key'),
   WXMALL_TEST_FAULTS: z.string().optional(),
 });
 
@@ -62,11 +68,19 @@ export interface WxPayCredentials {
   appid: string;
   appSecret: string;
   mchId: string;
-  apiKey: string;
+  /** The APIv2 key: v2 calls and v2 notifications (in v3 mode: those of refunds sent before the move). */
+  apiKey?: string;
+  /** The APIv3 key: v3 notifications' resources and platform certificates. */
+  apiV3Key?: string;
   p12Path?: string;
   p12Passphrase?: string;
   certPemPath?: string;
   keyPemPath?: string;
+  /** The merchant certificate's serial, for a merchant who has only apiclient_key.pem. */
+  certSerialNo?: string;
+  /** WeChat Pay's public key and its id (v3 public-key mode). */
+  publicKeyPath?: string;
+  publicKeyId?: string;
 }
 
 export interface Config {
@@ -80,6 +94,8 @@ export interface Config {
   wechatApiBase: string;
   wxpayApiBase: string;
   signType: 'MD5' | 'HMAC-SHA256';
+  /** The protocol calls to WeChat Pay go out in. */
+  apiVersion: 'v2' | 'v3';
   /** Live credentials; in sandbox mode they come from the sandbox at start. */
   live?: WxPayCredentials;
   refundQps: number;
@@ -103,7 +119,16 @@ export interface Config {
    * The embedded sandbox's settings; with `url`, several instances share one standalone sandbox
    * (`tsx server/sandbox/main.ts`) whose materials are in `dataDir` instead of starting their own.
    */
-  sandbox: { port: number; settleDelayMs: number; notifyRetryScale: number; tokenTtlS: number; url?: string; dataDir: string };
+  sandbox: {
+    port: number;
+    settleDelayMs: number;
+    notifyRetryScale: number;
+    tokenTtlS: number;
+    url?: string;
+    dataDir: string;
+    /** Over v3, how the mall checks the sandbox's signatures: its public key, or certificates from /v3/certificates. */
+    v3KeyMode: 'public-key' | 'certificate';
+  };
   /** Test-only crash points, e.g. "crash:after-claim"; see server/test-faults.ts. */
   testFaults?: string;
 }
@@ -133,6 +158,59 @@ function parseReturnAddress(raw: string): { name: string; phone: string; address
   return r.data;
 }
 
+type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * The merchant's credentials for live mode; anything missing for the chosen protocol stops the start, named.
+ * v2 needs the APIv2 key and the certificate (mutual TLS). v3 needs the APIv3 key and the signing key (the
+ * .p12, the PEM pair, or apiclient_key.pem with WXPAY_CERT_SERIAL_NO); the APIv2 key is then optional and only
+ * reads v2 notifications of refunds sent before a move to v3.
+ */
+function liveCredentials(e: Env): WxPayCredentials {
+  const v3 = e.WXPAY_API_VERSION === 'v3';
+  const missing: string[] = [];
+  if (!e.WECHAT_APPID) missing.push('WECHAT_APPID');
+  if (!e.WECHAT_APP_SECRET) missing.push('WECHAT_APP_SECRET');
+  if (!e.WXPAY_MCH_ID) missing.push('WXPAY_MCH_ID');
+  if (!v3 && !e.WXPAY_API_KEY) missing.push('WXPAY_API_KEY');
+  if (v3 && !e.WXPAY_API_V3_KEY) missing.push('WXPAY_API_V3_KEY');
+  const hasP12 = Boolean(e.WXPAY_CERT_P12_PATH);
+  const hasPem = Boolean(e.WXPAY_CERT_PEM_PATH && e.WXPAY_KEY_PEM_PATH);
+  const hasKeyAndSerial = v3 && Boolean(e.WXPAY_KEY_PEM_PATH && e.WXPAY_CERT_SERIAL_NO);
+  if (!hasP12 && !hasPem && !hasKeyAndSerial) {
+    missing.push(
+      v3
+        ? 'WXPAY_CERT_P12_PATH (or WXPAY_CERT_PEM_PATH and WXPAY_KEY_PEM_PATH, or WXPAY_KEY_PEM_PATH and WXPAY_CERT_SERIAL_NO)'
+        : 'WXPAY_CERT_P12_PATH (or WXPAY_CERT_PEM_PATH and WXPAY_KEY_PEM_PATH)',
+    );
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(`WXPAY_MODE=live${v3 ? ' with WXPAY_API_VERSION=v3' : ''} needs ${missing.join(', ')}; nothing was started`);
+  }
+  if (e.WXPAY_API_KEY !== undefined && e.WXPAY_API_KEY.length !== 32) throw new ConfigError('WXPAY_API_KEY must be the 32-character APIv2 key');
+  if (e.WXPAY_API_V3_KEY !== undefined && Buffer.byteLength(e.WXPAY_API_V3_KEY, 'utf8') !== 32) {
+    throw new ConfigError('WXPAY_API_V3_KEY must be the 32-character APIv3 key');
+  }
+  if (Boolean(e.WXPAY_PUBLIC_KEY_PATH) !== Boolean(e.WXPAY_PUBLIC_KEY_ID)) {
+    throw new ConfigError('WXPAY_PUBLIC_KEY_PATH and WXPAY_PUBLIC_KEY_ID go together (pub_key.pem and its PUB_KEY_ID_…)');
+  }
+  return {
+    appid: e.WECHAT_APPID!,
+    appSecret: e.WECHAT_APP_SECRET!,
+    mchId: e.WXPAY_MCH_ID!,
+    apiKey: e.WXPAY_API_KEY,
+    apiV3Key: e.WXPAY_API_V3_KEY,
+    p12Path: e.WXPAY_CERT_P12_PATH,
+    // WeChat sets the p12 password to the merchant id
+    p12Passphrase: e.WXPAY_CERT_PASSPHRASE ?? e.WXPAY_MCH_ID,
+    certPemPath: e.WXPAY_CERT_PEM_PATH,
+    keyPemPath: e.WXPAY_KEY_PEM_PATH,
+    certSerialNo: e.WXPAY_CERT_SERIAL_NO,
+    publicKeyPath: e.WXPAY_PUBLIC_KEY_PATH,
+    publicKeyId: e.WXPAY_PUBLIC_KEY_ID,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -141,32 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const mode = e.WXPAY_MODE ?? (e.WXPAY_MCH_ID ? 'live' : 'sandbox');
-  let live: WxPayCredentials | undefined;
-  if (mode === 'live') {
-    const missing: string[] = [];
-    if (!e.WECHAT_APPID) missing.push('WECHAT_APPID');
-    if (!e.WECHAT_APP_SECRET) missing.push('WECHAT_APP_SECRET');
-    if (!e.WXPAY_MCH_ID) missing.push('WXPAY_MCH_ID');
-    if (!e.WXPAY_API_KEY) missing.push('WXPAY_API_KEY');
-    const hasP12 = Boolean(e.WXPAY_CERT_P12_PATH);
-    const hasPem = Boolean(e.WXPAY_CERT_PEM_PATH && e.WXPAY_KEY_PEM_PATH);
-    if (!hasP12 && !hasPem) missing.push('WXPAY_CERT_P12_PATH (or WXPAY_CERT_PEM_PATH and WXPAY_KEY_PEM_PATH)');
-    if (missing.length > 0) {
-      throw new ConfigError(`WXPAY_MODE=live needs ${missing.join(', ')}; nothing was started`);
-    }
-    if (e.WXPAY_API_KEY!.length !== 32) throw new ConfigError('WXPAY_API_KEY must be the 32-character APIv2 key');
-    live = {
-      appid: e.WECHAT_APPID!,
-      appSecret: e.WECHAT_APP_SECRET!,
-      mchId: e.WXPAY_MCH_ID!,
-      apiKey: e.WXPAY_API_KEY!,
-      p12Path: e.WXPAY_CERT_P12_PATH,
-      // WeChat sets the p12 password to the merchant id
-      p12Passphrase: e.WXPAY_CERT_PASSPHRASE ?? e.WXPAY_MCH_ID,
-      certPemPath: e.WXPAY_CERT_PEM_PATH,
-      keyPemPath: e.WXPAY_KEY_PEM_PATH,
-    };
-  }
+  const live = mode === 'live' ? liveCredentials(e) : undefined;
   const admin =
     e.ADMIN_USERNAME && e.ADMIN_PASSWORD ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD } : undefined;
   if (admin && admin.password.length < 8) throw new ConfigError('ADMIN_PASSWORD must have at least 8 characters');
@@ -180,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wechatApiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
     wxpayApiBase: e.WXPAY_API_BASE.replace(/\/+$/, ''),
     signType: e.WXPAY_SIGN_TYPE,
+    apiVersion: e.WXPAY_API_VERSION,
     live,
     refundQps: e.WXPAY_REFUND_QPS,
     wxpayTimeoutMs: e.WXPAY_TIMEOUT_MS,
@@ -204,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlS: e.SANDBOX_TOKEN_TTL_S,
       url: e.SANDBOX_URL?.replace(/\/+$/, ''),
       dataDir: path.resolve(e.SANDBOX_DATA_DIR ?? e.DATA_DIR),
+      v3KeyMode: e.SANDBOX_V3_KEY_MODE,
     },
     testFaults: e.WXMALL_TEST_FAULTS,
   };

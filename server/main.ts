@@ -17,20 +17,24 @@ import { REFUND_MESSAGE, configureBuyerMessages } from './refunds/buyer-messages
 import { refundMessageHandler } from './refunds/buyer-message-sender.ts';
 import { RefundTimers } from './refunds/timers.ts';
 import { WechatPlatformClient } from './wechat/platform/client.ts';
-import type { PayGateway } from './gateway/gateway.ts';
+import { buildGateway } from './gateway/build.ts';
+import { configureAbnormalSettle } from './refunds/views.ts';
 import { sandboxCashier } from './payments/sandbox-cashier.ts';
 import { seedDemoProducts } from './products/service.ts';
 import { RefundDispatcher } from './refunds/dispatcher.ts';
 import { RefundReconciler } from './refunds/reconciler.ts';
 import { loadOrCreateMaterials } from './sandbox/materials.ts';
-import { startSandbox, type Sandbox } from './sandbox/start.ts';
+import { startSandbox, type Sandbox, type SandboxMerchant } from './sandbox/start.ts';
 import { armTestFaults, crashPoint } from './test-faults.ts';
 import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
-import { loadMerchantCert } from './wechatpay/cert.ts';
-import { createWxPayClient } from './wechatpay/client.ts';
 import { DomainError } from './errors.ts';
 
 const SANDBOX_ADMIN = { username: 'admin', password: 'wxmall-demo' }; // printed at start: a demo, not a secret
+
+/** The sandbox's merchant as live credentials would give it: both protocols' keys, and WeChat Pay's public key. */
+function sandboxCredentials(m: SandboxMerchant): WxPayCredentials {
+  return { ...m, publicKeyPath: m.publicKeyPemPath };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -52,7 +56,7 @@ async function main(): Promise<void> {
   if (config.mode === 'sandbox' && config.sandbox.url) {
     // a standalone sandbox shared by several instances: its materials, not our own
     const shared = await loadOrCreateMaterials(path.join(config.sandbox.dataDir, 'sandbox'), '127.0.0.1');
-    creds = { ...shared.merchant };
+    creds = sandboxCredentials(shared.merchant);
     wxpayApiBase = wechatApiBase = config.sandbox.url;
     ca = shared.caPem;
   } else if (config.mode === 'sandbox') {
@@ -64,28 +68,12 @@ async function main(): Promise<void> {
       tokenTtlS: config.sandbox.tokenTtlS,
       logger: log.child({ component: 'sandbox' }),
     });
-    creds = { ...sandbox.merchant };
+    creds = sandboxCredentials(sandbox.merchant);
     wxpayApiBase = wechatApiBase = sandbox.baseUrl;
     ca = sandbox.caPem; // trusted explicitly, for the sandbox's calls only
   } else {
     creds = config.live!;
   }
-  const cert = loadMerchantCert({
-    p12Path: creds.p12Path,
-    passphrase: creds.p12Passphrase,
-    certPemPath: creds.certPemPath,
-    keyPemPath: creds.keyPemPath,
-  });
-  const client = createWxPayClient({
-    appid: creds.appid,
-    mchId: creds.mchId,
-    apiKey: creds.apiKey,
-    signType: config.signType,
-    baseUrl: wxpayApiBase,
-    cert,
-    ca,
-    timeoutMs: config.wxpayTimeoutMs,
-  });
   const code2Session = createCode2Session({ apiBase: wechatApiBase, appid: creds.appid, secret: creds.appSecret, ca });
   const platform = new WechatPlatformClient({
     apiBase: wechatApiBase,
@@ -98,13 +86,20 @@ async function main(): Promise<void> {
 
   let boundBase = `http://${config.host}:${config.port}`;
   const publicBaseUrl = () => config.publicBaseUrl ?? boundBase;
-  const gateway: PayGateway = {
+  const gateway = buildGateway({
     mode: config.mode,
-    merchant: { appid: creds.appid, mchId: creds.mchId, apiKey: creds.apiKey, signType: config.signType },
-    client,
-    notifyUrl: (kind) => `${publicBaseUrl()}/api/wxpay/notify/${kind}`,
+    apiVersion: config.apiVersion,
+    creds,
+    v3KeyMode: config.mode === 'sandbox' ? config.sandbox.v3KeyMode : 'public-key',
+    signType: config.signType,
+    baseUrl: wxpayApiBase,
+    ca,
+    timeoutMs: config.wxpayTimeoutMs,
+    publicBaseUrl,
     sandboxPay: config.mode === 'sandbox' ? sandboxCashier(wxpayApiBase, ca!) : undefined,
-  };
+    log: log.child({ component: 'wxpay' }),
+  });
+  configureAbnormalSettle(gateway.settleAbnormal !== undefined);
 
   const dispatcher = new RefundDispatcher(db, gateway, config, log.child({ component: 'dispatcher' }));
   const reconciler = new RefundReconciler(db, gateway, config, log.child({ component: 'reconciler' }));
@@ -162,10 +157,10 @@ async function main(): Promise<void> {
   outbox.start();
   autoReceiver.start();
   refundTimers.start();
-  log.info({ url: boundBase, mode: config.mode, sandboxUrl: config.mode === 'sandbox' ? wxpayApiBase : undefined, notifyBase: publicBaseUrl() }, 'listening');
+  log.info({ url: boundBase, mode: config.mode, apiVersion: config.apiVersion, sandboxUrl: config.mode === 'sandbox' ? wxpayApiBase : undefined, notifyBase: publicBaseUrl() }, 'listening');
   if (config.mode === 'sandbox' && !config.admin) {
     process.stdout.write(
-      `\n  wx-mall is running in sandbox mode (no WeChat account needed).\n` +
+      `\n  wx-mall is running in sandbox mode (no WeChat account needed), WeChat Pay API${config.apiVersion}.\n` +
         `  Admin web:  ${boundBase}/admin/\n` +
         `  Demo login: ${SANDBOX_ADMIN.username} / ${SANDBOX_ADMIN.password}\n` +
         `  Buyer API:  ${boundBase}/api/mp   (point the mini-program here)\n\n`,
@@ -181,7 +176,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await Promise.all([dispatcher.stop(), reconciler.stop(), closer.stop(), outbox.stop(), autoReceiver.stop(), refundTimers.stop()]);
     await closed;
-    client.close();
+    gateway.close();
     platform.close();
     await sandbox?.close();
     await db.$disconnect();

@@ -23,6 +23,7 @@ export type RefundTransition =
   | { from: 'REFUNDING'; action: 'succeed'; to: 'REFUNDED'; by: 'wechat' }
   | { from: 'REFUNDING'; action: 'fail'; to: 'FAILED'; by: 'wechat' }
   | { from: 'FAILED'; action: 'retry'; to: 'APPROVED'; by: 'admin' }
+  | { from: 'FAILED'; action: 'settle_abnormal'; to: 'REFUNDING'; by: 'admin' }
   | { from: 'FAILED'; action: 'succeed'; to: 'REFUNDED'; by: 'wechat' }
   | { from: 'APPROVED'; action: 'succeed'; to: 'REFUNDED'; by: 'wechat' };
 export type RefundAction = RefundTransition['action'];

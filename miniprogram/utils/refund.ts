@@ -130,7 +130,12 @@ const EVENT_TEXT: Record<string, string | ((to: string) => string)> = {
   succeed: '微信支付退款成功，钱款已原路退回',
   fail: '微信支付退款失败',
   retry: '商家重新发起退款',
+  // the buyer's card could not take the money (ABNORMAL): it goes to the merchant, who pays the buyer another way
+  settle_abnormal: '原路退款失败，钱款改退至商家银行卡，商家将另行退款给您',
 };
+
+/** After settle_abnormal the money reached the merchant, not the buyer's original account: say so. */
+const SUCCEED_VIA_MERCHANT = '微信支付已将钱款退至商家银行卡，请留意商家另行退款';
 
 /** A move this build does not know still reads as where it led. */
 function eventText(e: RefundEvent): string {
@@ -141,7 +146,13 @@ function eventText(e: RefundEvent): string {
 
 /** The timeline, newest first (as a chat or a parcel's tracking reads): time in China, a sentence, who. */
 export function refundTimeline(events: readonly RefundEvent[]): TimelineEntry[] {
+  const viaMerchant = events.some((e) => e.action === 'settle_abnormal');
   return events
-    .map((e, i) => ({ key: `${i}`, text: eventText(e), byText: lookup(ACTOR_TEXT, e.by) ?? '系统', timeText: formatTime(e.at) }))
+    .map((e, i) => ({
+      key: `${i}`,
+      text: viaMerchant && e.action === 'succeed' ? SUCCEED_VIA_MERCHANT : eventText(e),
+      byText: lookup(ACTOR_TEXT, e.by) ?? '系统',
+      timeText: formatTime(e.at),
+    }))
     .reverse();
 }

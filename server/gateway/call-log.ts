@@ -1,10 +1,10 @@
 // Every call to WeChat (Pay and platform) is kept as evidence for the merchant: what was asked and what came back, never a key or token.
 import type { Db } from '../db/client.ts';
 import type { PlatformCallRecord } from '../wechat/platform/call.ts';
-import type { WxCallRecord } from '../wechatpay/client.ts';
+import type { CallEvidence } from './gateway.ts';
 
 /** The WechatCall row of one call: what was asked and what came back, never the key. */
-export function callRow(call: WxCallRecord, refs: { refundId?: number | null; orderNo?: string | null }) {
+export function callRow(call: CallEvidence, refs: { refundId?: number | null; orderNo?: string | null }) {
   return {
     refundId: refs.refundId ?? null,
     orderNo: refs.orderNo ?? null,
@@ -25,7 +25,7 @@ export function callRow(call: WxCallRecord, refs: { refundId?: number | null; or
 /** Keeps every WeChat call as evidence for the merchant. */
 export async function recordCall(
   db: Db,
-  call: WxCallRecord,
+  call: CallEvidence,
   refs: { refundId?: number | null; orderNo?: string | null },
 ): Promise<void> {
   await db.$transaction((tx) => tx.wechatCall.create({ data: callRow(call, refs) }));

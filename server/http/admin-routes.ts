@@ -9,7 +9,9 @@ import { refundStats } from '../queries/dashboard.ts';
 import { listOrders, orderDetail } from '../queries/order-list.ts';
 import { refundDetail } from '../queries/refund-detail.ts';
 import { listRefunds } from '../queries/refund-queue.ts';
+import { settleAbnormalRefund } from '../refunds/abnormal-settle.ts';
 import { approveRefund, rejectRefund, retryRefund } from '../refunds/service.ts';
+import type { PayGateway } from '../gateway/gateway.ts';
 import { clearSessionCookie, setSessionCookie } from './cookies.ts';
 import { DomainError } from '../errors.ts';
 import { parseWith, type Api } from './route.ts';
@@ -20,6 +22,8 @@ import { capabilitiesOf, STAFF_ROLES } from '../lifecycle/staff.ts';
 /** What these routes use of app.ts's AppDeps (declared here: http/ must not import app.ts back). */
 export interface AdminRouteDeps {
   db: Db;
+  gateway: PayGateway;
+  config: { refundQueryAfterMs: number };
   publicBaseUrl: () => string;
   wakeDispatcher: () => void;
 }
@@ -82,6 +86,10 @@ export function adminRoutes(api: Api, deps: AdminRouteDeps): Router {
     deps.wakeDispatcher();
     return refund;
   });
+
+  api.route(r, { method: 'post', path: '/api/admin/refunds/:refundNo/abnormal', tag: 'admin', auth: 'admin', summary: 'Send an ABNORMAL refund to the merchant’s bank card (APIv3 apply-abnormal-refund); REFUNDING until WeChat’s answer', body: S.AbnormalBody, response: S.RefundShape, errors: [400, 401, 403, 404, 409] }, async ({ req, params }) =>
+    settleAbnormalRefund(db, deps.gateway, refundNo(params), staffOf(req), deps.config),
+  );
 
   api.route(r, { method: 'get', path: '/api/admin/orders', tag: 'admin', auth: 'admin', summary: 'Orders, newest first', query: S.AdminOrdersQuery, errors: [400, 401] }, async ({ req, query }) =>
     listOrders(db, query, await viewerOf(db, req)),

@@ -71,6 +71,11 @@ export const AdminLoginBody = z.strictObject({
   password: z.string().min(1, 'password is required').max(256),
 });
 
+/** Where an ABNORMAL refund's money goes instead: the merchant's bank card (the one kind the mall offers). */
+export const AbnormalBody = z.strictObject({
+  type: z.literal('MERCHANT_BANK_CARD'),
+});
+
 export const RejectBody = z.strictObject({
   reason: z.string().trim().min(1, 'reason is required: tell the buyer why').max(200, 'reason may have at most 200 characters'),
 });

@@ -51,7 +51,8 @@ export type RefundAction =
   | 'dispatch'
   | 'succeed'
   | 'fail'
-  | 'retry';
+  | 'retry'
+  | 'settle_abnormal';
 
 export interface Transition {
   from: RefundStatus | null; // null: the refund is born
@@ -88,6 +89,9 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'REFUNDING', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
   { from: 'REFUNDING', action: 'fail', to: 'FAILED', by: 'wechat' },
   { from: 'FAILED', action: 'retry', to: 'APPROVED', by: 'admin', staff: HANDLES_MONEY },
+  // an ABNORMAL refund (the buyer's card cannot take it) sent to the merchant's bank card instead (APIv3
+  // apply-abnormal-refund); WeChat's answer then settles it like any other (the refund views offer it only then)
+  { from: 'FAILED', action: 'settle_abnormal', to: 'REFUNDING', by: 'admin', staff: HANDLES_MONEY },
   // WeChat's word that money left wins over our own record of a failure or of a retry not yet sent
   { from: 'FAILED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },
   { from: 'APPROVED', action: 'succeed', to: 'REFUNDED', by: 'wechat' },

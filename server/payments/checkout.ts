@@ -1,17 +1,16 @@
-// Paying an order: the unified order + wx.requestPayment parameters, the pay notification, and the
+// Paying an order: the prepay (v2 unified order, v3 JSAPI prepay) + wx.requestPayment parameters, the pay notification, and the
 // sandbox's simulated cashier. An order becomes PAID only from a verified notification or order query.
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { recordCall } from '../gateway/call-log.ts';
 import type { PayGateway } from '../gateway/gateway.ts';
-import { requestPaymentParams } from '../wechatpay/jsapi.ts';
 import { ORDER_FULL, orderView, type OrderView } from '../orders/views.ts';
 
 const PREPAY_REUSE_MS = 110 * 60_000; // a prepay_id lives 2 hours; renew it a little before
 
 function ipv4(ip: string | undefined): string {
   const v = (ip ?? '').replace(/^::ffff:/, '');
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? v : '127.0.0.1'; // spbill_create_ip is IPv4, String(16)
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? v : '127.0.0.1'; // v2's spbill_create_ip is IPv4, String(16)
 }
 
 async function ensurePrepay(db: Db, gw: PayGateway, buyerId: number, orderNo: string, ip: string | undefined) {
@@ -24,13 +23,12 @@ async function ensurePrepay(db: Db, gw: PayGateway, buyerId: number, orderNo: st
     return order.prepayId;
   }
   const first = order.items[0]?.name ?? '商品';
-  const { outcome, call } = await gw.client.unifiedOrder({
+  const { outcome, call } = await gw.prepay({
     outTradeNo: order.orderNo,
     totalFee: order.totalFen,
-    body: order.items.length > 1 ? `${first} 等${order.items.length}件` : first,
+    description: order.items.length > 1 ? `${first} 等${order.items.length}件` : first,
     openid: order.buyer.openid,
-    spbillCreateIp: ipv4(ip),
-    notifyUrl: gw.notifyUrl('pay'),
+    clientIp: ipv4(ip),
   });
   await recordCall(db, call, { orderNo: order.orderNo });
   if (outcome.kind !== 'ok') {
@@ -44,12 +42,7 @@ async function ensurePrepay(db: Db, gw: PayGateway, buyerId: number, orderNo: st
 
 export async function startPayment(db: Db, gw: PayGateway, buyerId: number, orderNo: string, ip: string | undefined) {
   const prepayId = await ensurePrepay(db, gw, buyerId, orderNo, ip);
-  const params = requestPaymentParams({
-    appid: gw.merchant.appid,
-    apiKey: gw.merchant.apiKey,
-    signType: gw.merchant.signType,
-    prepayId,
-  });
+  const params = gw.paymentParams(prepayId);
   return gw.mode === 'sandbox' ? { ...params, sandbox: true } : params;
 }
 

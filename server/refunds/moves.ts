@@ -156,6 +156,7 @@ function pastTense(action: RefundAction): string {
     succeed: 'marked refunded',
     fail: 'marked failed',
     retry: 'retried',
+    settle_abnormal: 'sent to the merchant’s bank card',
   };
   return words[action];
 }

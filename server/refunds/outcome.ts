@@ -5,14 +5,18 @@ import type { Db, Tx } from '../db/client.ts';
 import { transactRetryingRaces } from '../db/transact.ts';
 import { DomainError, LostRace } from '../errors.ts';
 import { findTransition, targetOf, type RefundStatus } from '../lifecycle/refunds.ts';
+import type { ReportedRefundState } from '../gateway/gateway.ts';
 import { crashPoint } from '../test-faults.ts';
 import { createRefund, moveRefund } from './moves.ts';
 
+/** A final state WeChat reported (gateway.ts's RefundReport), and how we heard it. */
 export interface WechatRefundResult {
   outRefundNo: string;
   outTradeNo: string | null;
   refundId: string | null;
-  status: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE';
+  state: Exclude<ReportedRefundState, 'PROCESSING'>;
+  /** WeChat's own word for the state (v2 CHANGE/REFUNDCLOSE, v3 ABNORMAL/CLOSED): the failure code shown. */
+  word: string;
   refundFee: number;
   totalFee: number | null;
   requestSource: string | null;
@@ -26,10 +30,17 @@ export type ApplyOutcome =
   | { kind: 'unknown' }
   | { kind: 'rejected'; reason: string };
 
-const FAIL_REASONS = {
-  CHANGE: '退款异常（如银行卡冻结），请到微信支付商户平台处理',
-  REFUNDCLOSE: '退款已关闭',
-} as const;
+/**
+ * What the merchant reads on a failed refund. ABNORMAL: the buyer's card can no longer take the money; over
+ * v3 it can be sent to the merchant's bank card from the admin web (apply-abnormal-refund), over v2 only on
+ * the merchant platform.
+ */
+function failReason(r: WechatRefundResult): string {
+  if (r.state === 'CLOSED') return '退款已关闭';
+  return r.word === 'CHANGE'
+    ? '退款异常（如银行卡冻结），请到微信支付商户平台处理'
+    : '退款异常：买家的银行卡已注销或冻结，钱无法原路退回。可重试，或「退至商户银行卡」后由商家另行付给买家';
+}
 
 export async function applyWechatResult(db: Db, r: WechatRefundResult): Promise<ApplyOutcome> {
   try {
@@ -68,7 +79,7 @@ async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
     return { kind: 'rejected', reason: `total_fee ${r.totalFee} differs from the order's ${order.totalFen}` };
   }
   const status = refund.status as RefundStatus;
-  const action = r.status === 'SUCCESS' ? 'succeed' : 'fail';
+  const action = r.state === 'SUCCESS' ? 'succeed' : 'fail';
   if (!findTransition(status, action)) {
     // already where this report would put it, or refunded (WeChat's word that money left wins over a
     // late failure report): a duplicate. Anything else cannot have been with WeChat.
@@ -78,7 +89,7 @@ async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
       reason: action === 'succeed' ? `refund ${refund.refundNo} is ${status}; WeChat cannot have refunded it` : `refund ${refund.refundNo} is ${status}; it was not with WeChat`,
     };
   }
-  if (r.status === 'SUCCESS') {
+  if (r.state === 'SUCCESS') {
     const { status: to } = await moveRefund(tx, refund, 'succeed', actor, {
       note: r.refundId ? `WeChat refund ${r.refundId}` : null,
       data: { refundedAt: new Date(), wxRefundId: r.refundId ?? refund.wxRefundId, nextAttemptAt: null },
@@ -87,8 +98,8 @@ async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
     return { kind: 'applied', refundNo: refund.refundNo, status: to };
   }
   const { status: to } = await moveRefund(tx, refund, 'fail', actor, {
-    note: r.status,
-    data: { failCode: r.status, failReason: FAIL_REASONS[r.status], nextAttemptAt: null },
+    note: r.word,
+    data: { failCode: r.word, failReason: failReason(r), nextAttemptAt: null },
   });
   return { kind: 'applied', refundNo: refund.refundNo, status: to };
 }
@@ -99,7 +110,7 @@ async function applyInTx(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
  * as evidence only (the caller stores the notification).
  */
 async function recordExternal(tx: Tx, r: WechatRefundResult): Promise<ApplyOutcome> {
-  if (r.outTradeNo === null || r.status !== 'SUCCESS') return { kind: 'unknown' };
+  if (r.outTradeNo === null || r.state !== 'SUCCESS') return { kind: 'unknown' };
   const order = await tx.order.findUnique({ where: { orderNo: r.outTradeNo } });
   if (!order || !order.paidAt) return { kind: 'unknown' };
   if (r.totalFee !== null && r.totalFee !== order.totalFen) {

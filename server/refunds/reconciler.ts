@@ -1,5 +1,5 @@
 // Background loop: a refund WeChat accepted but has not reported on within REFUND_QUERY_AFTER_S is queried
-// (/pay/refundquery), then again with back-off, until the query or a notification settles it.
+// (v2 /pay/refundquery, v3 GET /v3/refund/domestic/refunds/{no}), then again with back-off, until the query or a notification settles it.
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { recordCall } from '../gateway/call-log.ts';
@@ -57,21 +57,12 @@ export class RefundReconciler {
   }
 
   private async queryOne(r: { id: number; refundNo: string; queries: number; nextAttemptAt: Date | null; order: { orderNo: string } }) {
-    const { outcome, call } = await this.gw.client.refundQuery({ outRefundNo: r.refundNo });
+    const { outcome, call } = await this.gw.queryRefund(r.refundNo);
     await recordCall(this.db, call, { refundId: r.id, orderNo: r.order.orderNo });
     if (outcome.kind === 'found') {
-      const mine = outcome.refunds.find((x) => x.outRefundNo === r.refundNo);
-      if (mine && mine.status !== 'PROCESSING') {
-        const result = await applyWechatResult(this.db, {
-          outRefundNo: r.refundNo,
-          outTradeNo: r.order.orderNo,
-          refundId: mine.refundId,
-          status: mine.status,
-          refundFee: mine.refundFee,
-          totalFee: null,
-          requestSource: null,
-          via: 'query',
-        });
+      const mine = outcome.refund;
+      if (mine.outRefundNo === r.refundNo && mine.state !== 'PROCESSING') {
+        const result = await applyWechatResult(this.db, { ...mine, state: mine.state, via: 'query' });
         if (result.kind === 'rejected') this.log.error({ refundNo: r.refundNo, reason: result.reason }, 'refund query disagrees with our record');
         else return;
       }

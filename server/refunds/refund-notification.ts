@@ -1,28 +1,25 @@
-// WeChat's refund notification: decrypted, settled through the one door (outcome.ts) and stored as received.
+// WeChat's refund notification (v2 XML or v3 JSON, read by the gateway): settled through the one door
+// (outcome.ts) and stored as received.
 import type { Db } from '../db/client.ts';
-import type { PayGateway } from '../gateway/gateway.ts';
+import type { ApiVersion, PayGateway, ReceivedNotification } from '../gateway/gateway.ts';
 import { storeNotification, type NotifyAnswer } from '../notifications/inbox.ts';
-import { parseRefundNotify } from '../wechatpay/notify.ts';
 import { applyWechatResult } from './outcome.ts';
 
-export async function handleRefundNotification(db: Db, gw: PayGateway, body: Buffer): Promise<NotifyAnswer> {
-  const parsed = parseRefundNotify(body, gw.merchant);
-  if (!parsed.ok) {
-    await storeNotification(db, { kind: 'refund', body, outcome: 'rejected', reason: parsed.reason });
-    return { ok: false, message: parsed.reason };
+export async function handleRefundNotification(db: Db, gw: PayGateway, version: ApiVersion, n: ReceivedNotification): Promise<NotifyAnswer> {
+  const body = n.body;
+  const read = await gw.readRefundNotification(version, n);
+  if (!read.ok) {
+    await storeNotification(db, { kind: 'refund', body, outcome: 'rejected', reason: read.reason });
+    return { ok: false, message: read.reason };
   }
-  const i = parsed.info;
-  const result = await applyWechatResult(db, {
-    outRefundNo: i.outRefundNo,
-    outTradeNo: i.outTradeNo,
-    refundId: i.refundId,
-    status: i.refundStatus,
-    refundFee: i.refundFee,
-    totalFee: i.totalFee,
-    requestSource: i.requestSource,
-    via: 'notify',
-  });
-  const refs = { orderNo: i.outTradeNo, refundNo: i.outRefundNo, decrypted: i };
+  const r = read.report;
+  if (r.state === 'PROCESSING') {
+    // WeChat notifies final states only; a notification saying otherwise changes nothing
+    await storeNotification(db, { kind: 'refund', body, outcome: 'rejected', reason: 'a refund notification must carry a final state', decrypted: read.decrypted });
+    return { ok: false, message: 'not a final state' };
+  }
+  const result = await applyWechatResult(db, { ...r, state: r.state, via: 'notify' });
+  const refs = { orderNo: r.outTradeNo, refundNo: r.outRefundNo, decrypted: read.decrypted };
   if (result.kind === 'rejected') {
     await storeNotification(db, { kind: 'refund', body, outcome: 'rejected', reason: result.reason, ...refs });
     return { ok: false, message: result.reason };

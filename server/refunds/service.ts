@@ -115,16 +115,16 @@ export async function requestRefund(
 }
 
 /** Runs one table move in its own transaction and returns the refund as the actor sees it. */
-async function act(
+export async function act(
   db: Db,
   refundNo: string,
-  action: 'approve' | 'reject' | 'cancel' | 'retry' | 'return' | 'receive' | 'refuse',
+  action: 'approve' | 'reject' | 'cancel' | 'retry' | 'return' | 'receive' | 'refuse' | 'settle_abnormal',
   actor: Actor,
   opts: {
     note?: string;
     data?: Record<string, unknown>;
     buyerId?: number;
-    check?: (refund: { type: string; status: string }) => void;
+    check?: (refund: { type: string; status: string; failCode: string | null; wxRefundId: string | null }) => void;
     /** Who the answer is for (its `actions`): the buyer, or the staff member with their limit. */
     viewer?: Viewer;
   } = {},
@@ -146,8 +146,8 @@ export interface Staff {
   role: StaffRole;
 }
 
-const staffActor = (s: Staff): Actor => ({ role: 'admin', name: s.username, staffRole: s.role });
-const staffViewer = (s: Staff, approvalLimitFen?: number): StaffViewer => ({ role: 'admin', staffRole: s.role, approvalLimitFen });
+export const staffActor = (s: Staff): Actor => ({ role: 'admin', name: s.username, staffRole: s.role });
+export const staffViewer = (s: Staff, approvalLimitFen?: number): StaffViewer => ({ role: 'admin', staffRole: s.role, approvalLimitFen });
 
 /** A SERVICE person decides refunds alone only up to the approval limit (the owner's setting). */
 async function checkApprovalLimit(db: Db, staff: Staff, refundNo: string): Promise<number | undefined> {

@@ -28,9 +28,27 @@ export const REFUND_WITH_ORDER_NO = { order: { select: { orderNo: true } } } as 
 /** Statuses in which a return was approved and the buyer needs (or needed) the address to send goods to. */
 const RETURN_APPROVED: ReadonlySet<string> = new Set(['AWAITING_RETURN', 'RETURN_SHIPPED', 'APPROVED', 'REFUNDING', 'REFUNDED', 'FAILED']);
 
-/** The moves this viewer may take now: the table's, less decisions above a SERVICE person's approval limit. */
-export function refundActions(r: { status: string; type: string; amountFen: number }, viewer: Viewer): RefundAction[] {
-  const acts = actionsFor(r.status as RefundStatus, viewer, r.type as RefundType);
+/** WeChat's words for "the buyer's card cannot take the money" (v3 ABNORMAL, v2 CHANGE). */
+export const ABNORMAL_WORDS: ReadonlySet<string> = new Set(['ABNORMAL', 'CHANGE']);
+
+// whether the protocol in use can send an abnormal refund to the merchant's bank card (APIv3 only); set at start
+let abnormalSettleAvailable = false;
+export function configureAbnormalSettle(available: boolean): void {
+  abnormalSettleAvailable = available;
+}
+
+/** May this failed refund be sent to the merchant's bank card (the settle_abnormal move)? */
+export function settlesAbnormally(r: { failCode: string | null }): boolean {
+  return abnormalSettleAvailable && r.failCode !== null && ABNORMAL_WORDS.has(r.failCode);
+}
+
+/**
+ * The moves this viewer may take now: the table's, less decisions above a SERVICE person's approval limit,
+ * and settle_abnormal only for a refund WeChat reported abnormal when the protocol has the call.
+ */
+export function refundActions(r: { status: string; type: string; amountFen: number; failCode: string | null }, viewer: Viewer): RefundAction[] {
+  let acts = actionsFor(r.status as RefundStatus, viewer, r.type as RefundType);
+  if (!settlesAbnormally(r)) acts = acts.filter((a) => a !== 'settle_abnormal');
   if (typeof viewer === 'string' || viewer.approvalLimitFen === undefined) return acts;
   if (!overApprovalLimit(viewer.staffRole, r.amountFen, viewer.approvalLimitFen)) return acts;
   return acts.filter((a) => a !== 'approve' && a !== 'reject');

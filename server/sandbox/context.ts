@@ -5,6 +5,7 @@ import type { PlatformStore } from './platform-store.ts';
 import type { Settler } from './settler.ts';
 import type { Store } from './store.ts';
 import type { SandboxLogger, SandboxMerchant } from './types.ts';
+import type { V3Keys } from './v3-keys.ts';
 
 export interface Ctx {
   merchant: SandboxMerchant;
@@ -14,6 +15,8 @@ export interface Ctx {
   faults: Faults;
   notifier: Notifier;
   settler: Settler;
+  /** WeChat Pay's APIv3 keys: checks request signatures, signs answers and notifications. */
+  v3: V3Keys;
   log: SandboxLogger;
   settleDelayMs: number;
   /** Life of a stable access token, in seconds. */

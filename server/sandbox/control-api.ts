@@ -1,4 +1,5 @@
-// The /sandbox/* JSON control API for tests and demos: pay a trade, arm faults, inspect refunds and calls, settle (platform side: platform-control.ts).
+// The /sandbox/* JSON control API for tests and demos: pay a trade, arm faults, inspect refunds and calls, settle
+// (APIv3 keys: v3-control.ts; platform side: platform-control.ts).
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Ctx } from './context.ts';
@@ -8,15 +9,22 @@ import { newRefundId } from './ids.ts';
 import { payTrade, readTrade } from './payments.ts';
 import { platformControl } from './platform-control.ts';
 import { validNotifyUrl } from './protocol.ts';
-import { refundLimitProblem } from './refund-api.ts';
-import type { RefundRow } from './store.ts';
+import { refundLimitProblem } from './refund-rules.ts';
+import type { KeyMode, RefundRow } from './store.ts';
+import { FINAL_STATUSES, storedFinalStatus } from './v3-codes.ts';
+import { v3Control } from './v3-control.ts';
 
 const PayBody = z.object({ out_trade_no: z.string().min(1).max(32) });
-const SettleBody = z.object({ status: z.enum(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']).default('SUCCESS') });
+// Either vocabulary (CHANGE or ABNORMAL, REFUNDCLOSE or CLOSED).
+const SettleBody = z.object({ status: z.enum(FINAL_STATUSES).default('SUCCESS').transform(storedFinalStatus) });
 const VendorRefundBody = z.object({
   out_trade_no: z.string().min(1).max(32),
   refund_fee: z.number().int().min(1),
   notify_url: z.string().refine(validNotifyUrl, 'an http(s) URL without a query string').optional(),
+  /** The notification's protocol; default the trade's. */
+  protocol: z.enum(['v2', 'v3']).optional(),
+  /** For v3: the key mode that signs it; default that of the trade's last v3 refund, else the trade's, else platform-certificate. */
+  keyMode: z.enum(['public-key', 'platform-certificate']).optional(),
 });
 
 function refundItem(ctx: Ctx, r: RefundRow) {
@@ -32,6 +40,10 @@ function refundItem(ctx: Ctx, r: RefundRow) {
     successTime: r.success_time,
     calls: calls.length,
     fees: calls.map((c) => c.refund_fee),
+    // The protocol it was made (or last resubmitted) in, which its notifications use; statuses above stay v2's words.
+    protocol: r.protocol,
+    keyMode: r.key_mode,
+    receivedAccount: r.received_account,
   };
 }
 
@@ -80,7 +92,10 @@ export async function controlApi(ctx: Ctx, method: string, url: URL, raw: Buffer
   }
 
   if (path === '/sandbox/refund-calls' && method === 'GET') {
-    const items = ctx.store.calls().map((c) => ({ at: c.at, outRefundNo: c.out_refund_no, refundFee: c.refund_fee, result: c.result }));
+    // result: SUCCESS or the code answered, in the caller's protocol's words (SYSTEMERROR over v2, SYSTEM_ERROR over v3).
+    const items = ctx.store
+      .calls()
+      .map((c) => ({ at: c.at, outRefundNo: c.out_refund_no, refundFee: c.refund_fee, result: c.result, protocol: c.protocol }));
     sendJson(res, 200, { items });
     return true;
   }
@@ -96,6 +111,8 @@ export async function controlApi(ctx: Ctx, method: string, url: URL, raw: Buffer
       nextAt: n.next_at,
       deliveredAt: n.delivered_at,
       lastError: n.last_error,
+      protocol: n.protocol,
+      keyMode: n.key_mode,
     }));
     sendJson(res, 200, { items });
     return true;
@@ -128,6 +145,7 @@ export async function controlApi(ctx: Ctx, method: string, url: URL, raw: Buffer
     return true;
   }
 
+  if (path.startsWith('/sandbox/v3/')) return v3Control(ctx, method, path, res);
   return platformControl(ctx, method, url, raw, res);
 }
 
@@ -139,8 +157,13 @@ async function vendorRefund(ctx: Ctx, body: z.infer<typeof VendorRefundBody>, re
     if (trade.state !== 'SUCCESS') return { error: [409, { error: `trade ${body.out_trade_no} is not paid` }] };
     const problem = refundLimitProblem(trade, ctx.store.refundsOfTrade(trade.out_trade_no), body.refund_fee);
     if (problem) return { error: [409, { error: problem[1], err_code: problem[0] }] };
-    const notifyUrl = body.notify_url ?? ctx.store.lastRefundNotifyUrl(trade.out_trade_no);
-    if (!notifyUrl) return { error: [409, { error: 'no refund notify_url known for this trade: pass notify_url' }] };
+    const protocol = body.protocol ?? trade.protocol;
+    // A v2 notify URL takes XML and a v3 one JSON: only a URL of the same protocol is reused.
+    const last = ctx.store.lastRefundNotifyUrl(trade.out_trade_no, protocol);
+    const notifyUrl = body.notify_url ?? last?.url;
+    if (!notifyUrl) return { error: [409, { error: `no ${protocol} refund notify_url known for this trade: pass notify_url` }] };
+    const keyMode: KeyMode | null =
+      protocol === 'v2' ? null : (body.keyMode ?? last?.keyMode ?? trade.key_mode ?? 'platform-certificate');
     const now = Date.now();
     const refundId = newRefundId(now);
     ctx.store.insertRefund({
@@ -155,6 +178,8 @@ async function vendorRefund(ctx: Ctx, body: z.infer<typeof VendorRefundBody>, re
       notify_url: notifyUrl,
       settle_at: now, // if we die before settling below, the settler finishes it on restart
       created_at: now,
+      protocol,
+      key_mode: keyMode,
     });
     return { outRefundNo: refundId };
   });

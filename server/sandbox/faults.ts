@@ -1,18 +1,21 @@
 // Test set-up faults (in memory, not durable): forced refund errors, slowness, dropped answers, lost/duplicated notifications,
-// and on the platform side failed calls and openids that did not subscribe.
+// unverifiable APIv3 answers, and on the platform side failed calls and openids that did not subscribe.
 import { z } from 'zod';
+import { FINAL_STATUSES, storedFinalStatus, type StoredFinalStatus } from './v3-codes.ts';
 
 const count = z.number().int().min(0).max(1_000_000);
 const times = z.number().int().min(1).max(1_000_000).default(1);
 
 const RefundFault = z.strictObject({
+  // Either vocabulary (SYSTEMERROR or SYSTEM_ERROR): kept as given, answered in the caller's protocol (v3-codes.ts).
   code: z.string().regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'an err_code such as SYSTEMERROR'),
   times,
   outRefundNo: z.string().min(1).max(64).optional(),
 });
 
 const SettleFault = z.strictObject({
-  status: z.enum(['SUCCESS', 'CHANGE', 'REFUNDCLOSE']),
+  // Either vocabulary (CHANGE or ABNORMAL, REFUNDCLOSE or CLOSED), kept in the store's (v2's).
+  status: z.enum(FINAL_STATUSES).transform(storedFinalStatus),
   times,
   outRefundNo: z.string().min(1).max(64).optional(),
 });
@@ -25,9 +28,18 @@ export const FaultsPatch = z.strictObject({
   loseNotifications: count.optional(),
   duplicateNotifications: count.optional(),
   settleAs: z.array(SettleFault).max(1000).optional(),
+  v3BadAnswers: z
+    .strictObject({ count, kind: z.enum(['signature', 'stale', 'serial']) })
+    .optional(),
 });
 
 export type FaultsPatch = z.infer<typeof FaultsPatch>;
+
+/**
+ * How an APIv3 answer is made unverifiable while the work is still done: `signature` signs other bytes,
+ * `stale` dates it 10 minutes back, `serial` names a key the mall cannot know.
+ */
+export type V3BadAnswerKind = NonNullable<FaultsPatch['v3BadAnswers']>['kind'];
 
 /** The platform APIs a failure can be aimed at (PlatformFaultsPatch.api). */
 export const PLATFORM_APIS = ['stable_token', 'upload_shipping_info', 'get_order', 'subscribe_send'] as const;
@@ -68,7 +80,7 @@ export interface PlatformFaultsState {
 function emptyPlatform(): PlatformFaultsState {
   return { failNext: 0, errcode: -1, mode: 'errcode', api: null, unsubscribed: [] };
 }
-export type SettleStatus = z.infer<typeof SettleFault>['status'];
+export type SettleStatus = StoredFinalStatus;
 
 interface Counted {
   times: number;
@@ -82,6 +94,8 @@ export interface FaultsState {
   loseNotifications: number;
   duplicateNotifications: number;
   settleAs: { status: SettleStatus; times: number; outRefundNo?: string }[];
+  /** Present only while armed (count > 0). */
+  v3BadAnswers?: { count: number; kind: V3BadAnswerKind };
 }
 
 function empty(): FaultsState {
@@ -111,6 +125,10 @@ export class Faults {
     if (patch.dropAfterAccept !== undefined) next.dropAfterAccept = patch.dropAfterAccept;
     if (patch.loseNotifications !== undefined) next.loseNotifications = patch.loseNotifications;
     if (patch.duplicateNotifications !== undefined) next.duplicateNotifications = patch.duplicateNotifications;
+    if (patch.v3BadAnswers !== undefined) {
+      if (patch.v3BadAnswers.count > 0) next.v3BadAnswers = { ...patch.v3BadAnswers };
+      else delete next.v3BadAnswers;
+    }
     this.state = next;
     return this.current();
   }
@@ -172,6 +190,15 @@ export class Faults {
 
   takeSettleAs(outRefundNo: string): SettleStatus | undefined {
     return take(this.state.settleAs, outRefundNo)?.status;
+  }
+
+  /** Consumes one unverifiable APIv3 answer if armed: how to spoil it. */
+  takeV3BadAnswer(): V3BadAnswerKind | undefined {
+    const bad = this.state.v3BadAnswers;
+    if (!bad) return undefined;
+    bad.count -= 1;
+    if (bad.count <= 0) delete this.state.v3BadAnswers;
+    return bad.kind;
   }
 
   takeDropAfterAccept(): boolean {

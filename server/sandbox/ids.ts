@@ -19,6 +19,25 @@ export function chinaHuman(ms: number): string {
   return `${y}-${mo}-${d} ${h}:${mi}:${s}`;
 }
 
+/** RFC 3339 in China time (`2018-06-08T10:34:56+08:00`), the form of every APIv3 time. */
+export function chinaRfc3339(ms: number): string {
+  const [y, mo, d, h, mi, s] = chinaParts(ms);
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}+08:00`;
+}
+
+/** The stored v2 forms (time_end `yyyyMMddHHmmss`, success_time `yyyy-MM-dd HH:mm:ss`, both China time) as RFC 3339. */
+export function rfc3339FromChina(stored: string): string {
+  const digits = stored.replace(/\D/g, '');
+  return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}T${digits.slice(8, 10)}:${digits.slice(10, 12)}:${digits.slice(12, 14)}+08:00`;
+}
+
+/** Epoch ms of an RFC 3339 date-time with an explicit offset (APIv3 `time_expire`); null otherwise. */
+export function parseRfc3339(s: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s)) return null;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 /** Parses `yyyyMMddHHmmss` China time to epoch ms; null when it is not a real date-time. */
 export function parseChinaCompact(s: string): number | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);

@@ -31,12 +31,20 @@ async function main(): Promise<void> {
     logger,
   });
   const m = sandbox.merchant;
-  // No apiKey / appSecret here: they stay in credentials.json (mode 0600) next to the certificates.
+  // No apiKey / apiV3Key / appSecret here: they stay in credentials.json (mode 0600) next to the certificates.
+  // The APIv3 public facts (key id, WeChat Pay's public key file, the certificate serial) are not secret.
   process.stdout.write(
     `${JSON.stringify({
       sandboxUrl: sandbox.baseUrl,
       caPath: sandbox.caPath,
-      merchant: { appid: m.appid, mchId: m.mchId, p12Path: m.p12Path },
+      merchant: {
+        appid: m.appid,
+        mchId: m.mchId,
+        p12Path: m.p12Path,
+        publicKeyId: m.publicKeyId,
+        publicKeyPemPath: m.publicKeyPemPath,
+        certSerialNo: m.certSerialNo,
+      },
       credentialsPath: path.join(path.dirname(m.p12Path), 'credentials.json'),
     })}\n`,
   );

@@ -39,7 +39,7 @@ export function refundInfoXml(trade: TradeRow, refund: RefundRow): string {
     refund_account: refund.refund_account,
     refund_fee: refund.refund_fee,
     refund_id: refund.refund_id,
-    refund_recv_accout: '支付用户零钱', // sic: WeChat's spelling
+    refund_recv_accout: refund.received_account ?? '支付用户零钱', // sic: WeChat's spelling
     refund_request_source: refund.source,
     refund_status: refund.status,
     settlement_refund_fee: refund.refund_fee,

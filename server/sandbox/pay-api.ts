@@ -69,6 +69,8 @@ export function unifiedOrder(ctx: Ctx, params: Params, signType: SignType): stri
       time_expire_ms: timeExpireMs,
       prepay_id: prepayId,
       created_at: now,
+      protocol: 'v2',
+      key_mode: null,
     });
     ctx.log.info({ outTradeNo: params.out_trade_no, totalFee }, 'sandbox trade created');
     return answer(m, signType, { result_code: 'SUCCESS', trade_type: params.trade_type, device_info: params.device_info, prepay_id: prepayId });

@@ -3,6 +3,7 @@ import type { Ctx } from './context.ts';
 import { chinaCompact, newTransactionId } from './ids.ts';
 import { payNotificationXml } from './notifications.ts';
 import type { TradeRow } from './store.ts';
+import { v3PayNotification } from './v3-notifications.ts';
 
 /** Reads a trade, closing it first if its time_expire has passed unpaid (WeChat closes such orders itself). */
 export function readTrade(ctx: Ctx, outTradeNo: string): TradeRow | undefined {
@@ -33,7 +34,9 @@ export function payTrade(ctx: Ctx, outTradeNo: string): PayOutcome {
       ctx.store.markPaid(outTradeNo, newTransactionId(now), chinaCompact(now));
     }
     const trade = ctx.store.trade(outTradeNo) as TradeRow;
-    const ids = ctx.notifier.enqueue('pay', outTradeNo, trade.notify_url, payNotificationXml(ctx.merchant, trade));
+    // In the protocol (and v3 key mode) the trade was placed with.
+    const body = trade.protocol === 'v3' ? v3PayNotification(ctx.merchant, trade) : payNotificationXml(ctx.merchant, trade);
+    const ids = ctx.notifier.enqueue('pay', outTradeNo, trade.notify_url, body, { protocol: trade.protocol, keyMode: trade.key_mode });
     return { kind: 'paid', trade, notificationIds: ids };
   });
   if (outcome.kind === 'paid') {

@@ -98,6 +98,16 @@ export function issueClientCert(issuer: Issuer, pair: KeyPair, mchId: string): s
 }
 
 /**
+ * A WeChat Pay platform certificate (APIv3 platform-certificate mode): its key signs answers and notifications,
+ * and the mall reads it from GET /v3/certificates by its hex serial.
+ */
+export function issuePlatformCert(issuer: Issuer, pair: KeyPair): string {
+  return issue(issuer, pair, 'WeChat Pay platform (sandbox)', [
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, keyEncipherment: true, critical: true },
+  ]);
+}
+
+/**
  * apiclient_cert.p12 as WeChat ships it: certificate + key, passphrase = mch_id, legacy PBE (3DES here;
  * WeChat's own are RC2-40/3DES), which is why the client must load it through node-forge, not OpenSSL 3.
  */

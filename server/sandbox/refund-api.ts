@@ -1,13 +1,11 @@
-// /secapi/pay/refund: mutual TLS, WeChat's refund rules, idempotency per out_refund_no, faults
-// (docs/wechatpay.md § Endpoints we call, § The sandbox).
+// /secapi/pay/refund: mutual TLS, the v2 envelope and field checks, then WeChat's refund rules (refund-rules.ts,
+// shared with APIv3), dropped or slow answers (docs/wechatpay.md § Endpoints we call, § The sandbox).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SignType } from '../wechatpay/sign.ts';
 import type { Ctx } from './context.ts';
 import { sendXml } from './http-io.ts';
-import { newRefundId } from './ids.ts';
 import { clientCommonName, sendNoCertificate } from './mtls.ts';
-import { readTrade } from './payments.ts';
 import {
   answer,
   bizFail,
@@ -20,10 +18,10 @@ import {
   validNotifyUrl,
   type Params,
 } from './protocol.ts';
-import type { RefundRow, TradeRow } from './store.ts';
+import { decideRefund, overRateLimit, V2_NAMES } from './refund-rules.ts';
+import { V2, type RefundRow, type TradeRow } from './store.ts';
+import { v2Code } from './v3-codes.ts';
 
-export const MAX_REFUNDS_PER_TRADE = 50;
-export const MAX_REFUND_CALLS_PER_SECOND = 150;
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 const REFUND_ACCOUNTS = new Set(['REFUND_SOURCE_UNSETTLED_FUNDS', 'REFUND_SOURCE_RECHARGE_FUNDS']);
 
@@ -37,20 +35,6 @@ interface Decision {
 /** Amount parsing for the call log only: whatever digits were sent, or null. */
 function loggedFee(value: string | undefined): number | null {
   return value !== undefined && /^\d{1,12}$/.test(value) ? Number.parseInt(value, 10) : null;
-}
-
-/** Sum of refunds that took (or are taking) money out: a closed refund gave it back. */
-export function refundedSoFar(refunds: RefundRow[], except?: string): number {
-  return refunds.filter((r) => r.status !== 'REFUNDCLOSE' && r.out_refund_no !== except).reduce((sum, r) => sum + r.refund_fee, 0);
-}
-
-/** WeChat's business limits on one more refund of `fee` on a trade; an [err_code, des] pair when refused. */
-export function refundLimitProblem(trade: TradeRow, refunds: RefundRow[], fee: number, except?: string): [string, string] | null {
-  const refunded = refundedSoFar(refunds, except);
-  if (refunded >= trade.total_fee) return ['ERROR', '订单已全额退款'];
-  if (except === undefined && refunds.length >= MAX_REFUNDS_PER_TRADE) return ['ERROR', '退款次数超过限制'];
-  if (refunded + fee > trade.total_fee) return ['INVALID_REQUEST', 'refund_fee大于可退金额'];
-  return null;
 }
 
 function acceptedAnswer(ctx: Ctx, signType: SignType, trade: TradeRow, refund: RefundRow): string {
@@ -86,8 +70,7 @@ function decide(ctx: Ctx, raw: Buffer, cn: string, at: number): Decision {
 
   if (!p.appid) return fail('PARAM_ERROR', '缺少参数appid');
   if (p.appid !== m.appid) return fail('APPID_MCHID_NOT_MATCH');
-  // Counted over every call that got past TLS, this one included: "more than 150 in any 1-second window".
-  if (ctx.store.callsSince(at - 1000) > MAX_REFUND_CALLS_PER_SECOND) return fail('FREQUENCY_LIMITED');
+  if (overRateLimit(ctx, at)) return fail('FREQUENCY_LIMITED');
 
   const missing = firstMissing(p, ['nonce_str', 'out_refund_no', 'total_fee', 'refund_fee']);
   if (missing) return fail('PARAM_ERROR', `缺少参数${missing}`);
@@ -105,55 +88,20 @@ function decide(ctx: Ctx, raw: Buffer, cn: string, at: number): Decision {
   if (p.refund_account && !REFUND_ACCOUNTS.has(p.refund_account)) return fail('PARAM_ERROR', 'refund_account参数错误');
   if (p.notify_url && !validNotifyUrl(p.notify_url)) return fail('PARAM_ERROR', 'notify_url参数错误，不能携带参数');
 
-  // A forced error answers instead of processing: the refund is NOT accepted (test set-up).
-  const forced = ctx.faults.takeRefundError(p.out_refund_no);
-  if (forced) return fail(forced);
-
-  return ctx.store.tx((): Decision => {
-    const trade = p.transaction_id
-      ? (() => {
-          const t = ctx.store.tradeByTransactionId(p.transaction_id);
-          return t && readTrade(ctx, t.out_trade_no);
-        })()
-      : readTrade(ctx, p.out_trade_no);
-    if (!trade || trade.state !== 'SUCCESS') return fail('ORDERNOTEXIST');
-    const refunds = ctx.store.refundsOfTrade(trade.out_trade_no);
-    const existing = ctx.store.refund(p.out_refund_no);
-    const ok = (refund: RefundRow): Decision => ({ xml: acceptedAnswer(ctx, signType, trade, refund), result: 'SUCCESS', accepted: true });
-
-    if (existing) {
-      // Same out_refund_no ⇒ at most one refund: a replay with identical amounts gets the same refund back.
-      if (existing.out_trade_no !== trade.out_trade_no) return fail('INVALID_REQUEST', '退款单号已被其他订单使用');
-      if (existing.refund_fee !== refundFee || existing.total_fee !== totalFee) return fail('REFUND_FEE_MISMATCH');
-      if (existing.status === 'REFUNDCLOSE') {
-        const problem = refundLimitProblem(trade, refunds, refundFee, existing.out_refund_no);
-        if (problem) return fail(...problem);
-        ctx.store.reopenRefund(existing.out_refund_no, Date.now() + ctx.settleDelayMs);
-        ctx.log.info({ outRefundNo: existing.out_refund_no }, 'sandbox refund resubmitted after REFUNDCLOSE');
-        return ok(ctx.store.refund(existing.out_refund_no) as RefundRow);
-      }
-      return ok(existing);
-    }
-    if (totalFee !== trade.total_fee) return fail('INVALID_REQUEST', '订单金额total_fee与原订单金额不一致');
-    const problem = refundLimitProblem(trade, refunds, refundFee);
-    if (problem) return fail(...problem);
-    const now = Date.now();
-    ctx.store.insertRefund({
-      out_refund_no: p.out_refund_no,
-      refund_id: newRefundId(now),
-      out_trade_no: trade.out_trade_no,
-      total_fee: totalFee,
-      refund_fee: refundFee,
-      status: 'PROCESSING',
-      source: 'API',
-      refund_account: p.refund_account || 'REFUND_SOURCE_UNSETTLED_FUNDS',
-      notify_url: p.notify_url || null,
-      settle_at: now + ctx.settleDelayMs,
-      created_at: now,
-    });
-    ctx.log.info({ outRefundNo: p.out_refund_no, outTradeNo: trade.out_trade_no, refundFee }, 'sandbox refund accepted');
-    return ok(ctx.store.refund(p.out_refund_no) as RefundRow);
+  const d = decideRefund(ctx, {
+    transactionId: p.transaction_id || undefined,
+    outTradeNo: p.out_trade_no || undefined,
+    outRefundNo: p.out_refund_no,
+    totalFee,
+    refundFee,
+    refundAccount: p.refund_account || 'REFUND_SOURCE_UNSETTLED_FUNDS',
+    notifyUrl: p.notify_url || null,
+    via: V2,
+    names: V2_NAMES,
   });
+  // A fault may be armed in v3 words (SYSTEM_ERROR): answered in v2's (SYSTEMERROR).
+  if (!d.accepted) return fail(v2Code(d.code), d.des);
+  return { xml: acceptedAnswer(ctx, signType, d.trade, d.refund), result: 'SUCCESS', accepted: true };
 }
 
 export async function refundHandler(ctx: Ctx, req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {

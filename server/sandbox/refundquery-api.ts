@@ -11,12 +11,12 @@ function refundFields(r: RefundRow, n: number): Record<string, string | number |
   return {
     [`out_refund_no_${n}`]: r.out_refund_no,
     [`refund_id_${n}`]: r.refund_id,
-    [`refund_channel_${n}`]: 'ORIGINAL',
+    [`refund_channel_${n}`]: r.abnormal_type ? 'OTHER_BANKCARD' : 'ORIGINAL', // after an APIv3 apply-abnormal-refund
     [`refund_fee_${n}`]: r.refund_fee,
     [`settlement_refund_fee_${n}`]: r.refund_fee,
     [`refund_status_${n}`]: r.status,
     [`refund_account_${n}`]: r.refund_account,
-    [`refund_recv_accout_${n}`]: '支付用户零钱', // sic
+    [`refund_recv_accout_${n}`]: r.received_account ?? '支付用户零钱', // sic
     [`refund_success_time_${n}`]: r.success_time ?? undefined,
   };
 }

@@ -1,4 +1,5 @@
-// Routes one HTTPS request: WeChat Pay v2 paths, /sns/jscode2session, the platform's JSON APIs, or the /sandbox/* control API.
+// Routes one HTTPS request: WeChat Pay v2 paths, APIv3 (/v3/*), /sns/jscode2session, the platform's JSON APIs, or the
+// /sandbox/* control API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SignType } from '../wechatpay/sign.ts';
 import type { Ctx } from './context.ts';
@@ -11,6 +12,7 @@ import { isPlatformPath, platformApi } from './platform-api.ts';
 import { checkSignature, parseRequest, returnFail, type Params } from './protocol.ts';
 import { refundHandler } from './refund-api.ts';
 import { refundQuery } from './refundquery-api.ts';
+import { v3Api } from './v3-router.ts';
 
 type ProtocolFn = (ctx: Ctx, params: Params, signType: SignType) => string;
 
@@ -64,6 +66,11 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promi
   }
   if (path.startsWith('/sandbox/')) {
     if (!(await controlApi(ctx, method, url, raw, res))) sendJson(res, 404, { error: `no sandbox route ${method} ${path}` });
+    return;
+  }
+  if (path.startsWith('/v3/')) {
+    // No client certificate: APIv3 authenticates by the Authorization signature instead.
+    await v3Api(ctx, req, res, url, raw);
     return;
   }
   const isRefund = path === '/secapi/pay/refund';

@@ -1,10 +1,12 @@
-// Moves accepted refunds from PROCESSING to their final state when due (durably), then queues their notification.
+// Moves accepted refunds from PROCESSING to their final state when due (durably), then queues their notification
+// in the protocol the refund was made in.
 import { chinaHuman } from './ids.ts';
 import type { Faults, SettleStatus } from './faults.ts';
 import { refundNotificationXml } from './notifications.ts';
 import type { Notifier } from './notifier.ts';
 import type { RefundRow, Store } from './store.ts';
 import type { SandboxLogger, SandboxMerchant } from './types.ts';
+import { v3RefundNotification } from './v3-notifications.ts';
 
 const POLL_MS = 1000;
 const BATCH = 64;
@@ -73,7 +75,9 @@ export class Settler {
     }
     const trade = this.store.trade(refund.out_trade_no);
     if (!trade) return [];
-    return this.notifier.enqueue('refund', refund.out_refund_no, refund.notify_url, refundNotificationXml(this.merchant, trade, refund));
+    const body =
+      refund.protocol === 'v3' ? v3RefundNotification(this.merchant, trade, refund) : refundNotificationXml(this.merchant, trade, refund);
+    return this.notifier.enqueue('refund', refund.out_refund_no, refund.notify_url, body, { protocol: refund.protocol, keyMode: refund.key_mode });
   }
 
   private arm(delayMs: number): void {

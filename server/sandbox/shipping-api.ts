@@ -5,7 +5,7 @@ import { parseChinaCompact } from './ids.ts';
 import { readTrade } from './payments.ts';
 import { DATA_FORMAT_ERROR, isObject, nonEmptyString, wxError, wxOk, type Answer, type Json } from './platform-protocol.ts';
 import type { ShippingOrderRow } from './platform-store.ts';
-import { refundedSoFar } from './refund-api.ts';
+import { refundedSoFar } from './refund-rules.ts';
 import type { TradeRow } from './store.ts';
 
 /** express_company codes the sandbox knows: a few of WeChat's get_delivery_list, on purpose not read from our SDK. */

@@ -1,4 +1,4 @@
-// startSandbox(): the embedded WeChat Pay simulator on loopback HTTPS (mutual TLS on /secapi), durable across restarts.
+// startSandbox(): the embedded WeChat Pay simulator (v2 and APIv3) on loopback HTTPS (mutual TLS on /secapi), durable across restarts.
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { createHandler } from './server.ts';
 import { Settler } from './settler.ts';
 import { Store } from './store.ts';
 import { silentLogger, type Sandbox, type SandboxOptions } from './types.ts';
+import { V3Keys } from './v3-keys.ts';
 
 export type { Sandbox, SandboxLogger, SandboxMerchant, SandboxOptions } from './types.ts';
 
@@ -28,7 +29,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   if (!Number.isSafeInteger(tokenTtlS) || tokenTtlS < 1) throw new TypeError('tokenTtlS must be a positive whole number of seconds');
   const store = new Store(path.join(dir, 'sandbox.db'));
   const faults = new Faults();
-  const notifier = new Notifier(store, faults, log, opts.notifyRetryScale ?? 1);
+  const v3 = new V3Keys(dir, materials.merchant, materials.publicKeyPrivatePem);
+  const notifier = new Notifier(store, faults, log, opts.notifyRetryScale ?? 1, v3);
   const settler = new Settler(store, faults, notifier, materials.merchant, log);
   const closing = new AbortController();
   const ctx: Ctx = {
@@ -38,6 +40,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     faults,
     notifier,
     settler,
+    v3,
     log,
     settleDelayMs: opts.settleDelayMs ?? 3000,
     tokenTtlS,

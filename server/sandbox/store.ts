@@ -4,6 +4,16 @@ import type { WxRefundState } from '../wechatpay/client.ts';
 
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
 export type NotificationStatus = 'PENDING' | 'DELIVERED' | 'GAVE_UP';
+/** The protocol a trade, refund, call or notification was made in: a shop may switch with refunds in flight. */
+export type Protocol = 'v2' | 'v3';
+/** Which WeChat Pay key signs an APIv3 answer or notification: the public key (`PUB_KEY_ID_…`) or a platform certificate. */
+export type KeyMode = 'public-key' | 'platform-certificate';
+/** How notifications of a trade or refund are sent: v2 XML, or v3 JSON signed in a key mode. */
+export interface Via {
+  protocol: Protocol;
+  keyMode: KeyMode | null;
+}
+export const V2: Via = { protocol: 'v2', keyMode: null };
 
 export interface TradeRow {
   out_trade_no: string;
@@ -24,6 +34,8 @@ export interface TradeRow {
   transaction_id: string | null;
   time_end: string | null;
   created_at: number;
+  protocol: Protocol;
+  key_mode: KeyMode | null;
 }
 
 export interface RefundRow {
@@ -40,6 +52,12 @@ export interface RefundRow {
   settle_at: number | null;
   success_time: string | null;
   created_at: number;
+  protocol: Protocol;
+  key_mode: KeyMode | null;
+  /** Where the money went, in WeChat's words; null = 支付用户零钱 (set by apply-abnormal-refund). */
+  received_account: string | null;
+  /** MERCHANT_BANK_CARD | USER_BANK_CARD once an ABNORMAL (CHANGE) refund was applied for. */
+  abnormal_type: string | null;
 }
 
 export interface RefundCallRow {
@@ -48,6 +66,7 @@ export interface RefundCallRow {
   out_refund_no: string | null;
   refund_fee: number | null;
   result: string;
+  protocol: Protocol;
 }
 
 export interface NotificationRow {
@@ -63,6 +82,8 @@ export interface NotificationRow {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+  protocol: Protocol;
+  key_mode: KeyMode | null;
 }
 
 const SCHEMA = `
@@ -129,8 +150,24 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_at);
 `;
 
+/**
+ * Columns added since the first schema (APIv3): added to an older sandbox.db in place, with defaults that
+ * describe its rows (everything before was v2), so a sandbox dir keeps its state across the upgrade.
+ */
+const ADDED_COLUMNS: ReadonlyArray<[table: string, column: string, declaration: string]> = [
+  ['trades', 'protocol', "TEXT NOT NULL DEFAULT 'v2'"],
+  ['trades', 'key_mode', 'TEXT'],
+  ['refunds', 'protocol', "TEXT NOT NULL DEFAULT 'v2'"],
+  ['refunds', 'key_mode', 'TEXT'],
+  ['refunds', 'received_account', 'TEXT'],
+  ['refunds', 'abnormal_type', 'TEXT'],
+  ['refund_calls', 'protocol', "TEXT NOT NULL DEFAULT 'v2'"],
+  ['notifications', 'protocol', "TEXT NOT NULL DEFAULT 'v2'"],
+  ['notifications', 'key_mode', 'TEXT'],
+];
+
 export type NewTrade = Omit<TradeRow, 'state' | 'transaction_id' | 'time_end'>;
-export type NewRefund = Omit<RefundRow, 'seq' | 'success_time'>;
+export type NewRefund = Omit<RefundRow, 'seq' | 'success_time' | 'received_account' | 'abnormal_type'>;
 
 export class Store {
   readonly db: Database.Database;
@@ -143,6 +180,17 @@ export class Store {
     this.db.pragma('busy_timeout = 5000'); // several sandbox processes may share one data dir
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    this.addColumns();
+  }
+
+  /** In one write transaction, so two processes opening an old database at once add each column once. */
+  private addColumns(): void {
+    this.tx(() => {
+      for (const [table, column, declaration] of ADDED_COLUMNS) {
+        const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+        if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+      }
+    });
   }
 
   close(): void {
@@ -168,9 +216,9 @@ export class Store {
     this.db
       .prepare(
         `INSERT INTO trades (out_trade_no, appid, mch_id, body, attach, device_info, total_fee, fee_type, trade_type, openid,
-           notify_url, sign_type, time_expire_ms, prepay_id, state, created_at)
+           notify_url, sign_type, time_expire_ms, prepay_id, state, created_at, protocol, key_mode)
          VALUES (@out_trade_no, @appid, @mch_id, @body, @attach, @device_info, @total_fee, @fee_type, @trade_type, @openid,
-           @notify_url, @sign_type, @time_expire_ms, @prepay_id, 'NOTPAY', @created_at)`,
+           @notify_url, @sign_type, @time_expire_ms, @prepay_id, 'NOTPAY', @created_at, @protocol, @key_mode)`,
       )
       .run(t);
   }
@@ -216,19 +264,37 @@ export class Store {
     this.db
       .prepare(
         `INSERT INTO refunds (out_refund_no, refund_id, out_trade_no, total_fee, refund_fee, status, source, refund_account,
-           notify_url, settle_at, created_at)
+           notify_url, settle_at, created_at, protocol, key_mode)
          VALUES (@out_refund_no, @refund_id, @out_trade_no, @total_fee, @refund_fee, @status, @source, @refund_account,
-           @notify_url, @settle_at, @created_at)`,
+           @notify_url, @settle_at, @created_at, @protocol, @key_mode)`,
       )
       .run(r);
   }
 
-  /** A closed refund resubmitted with its original out_refund_no goes through again (WeChat: "请使用原商户退款单号"). */
-  reopenRefund(outRefundNo: string, settleAt: number): boolean {
+  /**
+   * A closed refund resubmitted with its original out_refund_no goes through again (WeChat: "请使用原商户退款单号").
+   * It is made anew, so it takes the protocol, key mode and notify_url (if any) of the request that resubmitted it.
+   */
+  reopenRefund(outRefundNo: string, settleAt: number, via: Via, notifyUrl: string | null): boolean {
     return (
       this.db
-        .prepare("UPDATE refunds SET status = 'PROCESSING', settle_at = ?, success_time = NULL WHERE out_refund_no = ? AND status = 'REFUNDCLOSE'")
-        .run(settleAt, outRefundNo).changes === 1
+        .prepare(
+          `UPDATE refunds SET status = 'PROCESSING', settle_at = ?, success_time = NULL, protocol = ?, key_mode = ?,
+             notify_url = COALESCE(?, notify_url) WHERE out_refund_no = ? AND status = 'REFUNDCLOSE'`,
+        )
+        .run(settleAt, via.protocol, via.keyMode, notifyUrl, outRefundNo).changes === 1
+    );
+  }
+
+  /** An ABNORMAL (CHANGE) refund the merchant applied for: PROCESSING again, to settle to the account given. */
+  applyAbnormalRefund(outRefundNo: string, abnormalType: string, receivedAccount: string, settleAt: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE refunds SET status = 'PROCESSING', settle_at = ?, abnormal_type = ?, received_account = ?
+             WHERE out_refund_no = ? AND status = 'CHANGE'`,
+        )
+        .run(settleAt, abnormalType, receivedAccount, outRefundNo).changes === 1
     );
   }
 
@@ -254,20 +320,26 @@ export class Store {
     return row.at;
   }
 
-  /** The trade's most recent refund notify_url, for refunds made on the merchant platform. */
-  lastRefundNotifyUrl(outTradeNo: string): string | null {
+  /**
+   * The trade's most recent refund notify_url (of refunds made in `protocol`: a v2 URL takes XML, a v3 one JSON),
+   * with that refund's key mode, for refunds made on the merchant platform.
+   */
+  lastRefundNotifyUrl(outTradeNo: string, protocol: Protocol = 'v2'): { url: string; keyMode: KeyMode | null } | null {
     const row = this.db
-      .prepare('SELECT notify_url FROM refunds WHERE out_trade_no = ? AND notify_url IS NOT NULL ORDER BY seq DESC LIMIT 1')
-      .get(outTradeNo) as { notify_url: string } | undefined;
-    return row?.notify_url ?? null;
+      .prepare(
+        'SELECT notify_url, key_mode FROM refunds WHERE out_trade_no = ? AND protocol = ? AND notify_url IS NOT NULL ORDER BY seq DESC LIMIT 1',
+      )
+      .get(outTradeNo, protocol) as { notify_url: string; key_mode: KeyMode | null } | undefined;
+    return row ? { url: row.notify_url, keyMode: row.key_mode } : null;
   }
 
   // --- refund calls ---
 
-  recordCall(at: number, outRefundNo: string | null, refundFee: number | null, result: string): number {
+  recordCall(at: number, outRefundNo: string | null, refundFee: number | null, result: string, protocol: Protocol = 'v2'): number {
     return Number(
-      this.db.prepare('INSERT INTO refund_calls (at, out_refund_no, refund_fee, result) VALUES (?, ?, ?, ?)').run(at, outRefundNo, refundFee, result)
-        .lastInsertRowid,
+      this.db
+        .prepare('INSERT INTO refund_calls (at, out_refund_no, refund_fee, result, protocol) VALUES (?, ?, ?, ?, ?)')
+        .run(at, outRefundNo, refundFee, result, protocol).lastInsertRowid,
     );
   }
 
@@ -291,11 +363,14 @@ export class Store {
 
   // --- notifications ---
 
-  insertNotification(n: { kind: 'pay' | 'refund'; ref: string; url: string; body: string; nextAt: number }): number {
+  insertNotification(n: { kind: 'pay' | 'refund'; ref: string; url: string; body: string; nextAt: number; via: Via }): number {
     return Number(
       this.db
-        .prepare("INSERT INTO notifications (kind, ref, url, body, next_at, status, created_at) VALUES (?, ?, ?, ?, ?, 'PENDING', ?)")
-        .run(n.kind, n.ref, n.url, n.body, n.nextAt, Date.now()).lastInsertRowid,
+        .prepare(
+          `INSERT INTO notifications (kind, ref, url, body, next_at, status, created_at, protocol, key_mode)
+             VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)`,
+        )
+        .run(n.kind, n.ref, n.url, n.body, n.nextAt, Date.now(), n.via.protocol, n.via.keyMode).lastInsertRowid,
     );
   }
 

@@ -29,6 +29,14 @@ export interface SandboxMerchant {
   p12Passphrase: string;
   certPemPath: string;
   keyPemPath: string;
+  /** APIv3 key: 32 ASCII characters, the AES-256-GCM key of notification resources and /v3/certificates. */
+  apiV3Key: string;
+  /** WeChat Pay public key id (`PUB_KEY_ID_` + 32 digits): the `Wechatpay-Serial` of public-key mode. */
+  publicKeyId: string;
+  /** WeChat Pay's public key (`pub_key.pem`) for public-key mode; its private half stays in the sandbox. */
+  publicKeyPemPath: string;
+  /** Serial of the merchant API certificate (`apiclient_cert.pem`) in uppercase hex: the Authorization `serial_no`. */
+  certSerialNo: string;
 }
 
 export interface Sandbox {

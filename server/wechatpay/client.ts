@@ -85,6 +85,8 @@ export type WxPayClient = {
   refundQuery(input: { outRefundNo: string }): Promise<{ outcome: RefundQueryOutcome; call: WxCallRecord }>;
   unifiedOrder(input: UnifiedOrderInput): Promise<{ outcome: UnifiedOrderOutcome; call: WxCallRecord }>;
   orderQuery(input: { outTradeNo: string }): Promise<{ outcome: OrderQueryOutcome; call: WxCallRecord }>;
+  /** /pay/closeorder: the buyer can no longer pay this trade. A trade already closed counts as closed. */
+  closeOrder(input: { outTradeNo: string }): Promise<{ outcome: { kind: 'ok' } | WxFailure; call: WxCallRecord }>;
   /** Destroys the connection pool. Call it after in-flight calls have settled: it aborts any still running. */
   close(): void;
 };
@@ -322,6 +324,16 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
         if (res.total_fee !== undefined && res.total_fee !== '' && totalFee === null) return bad('total_fee is not an integer');
         return { kind: 'ok', tradeState: res.trade_state, transactionId: res.transaction_id || null, totalFee, fields: res };
       });
+    },
+
+    async closeOrder(input) {
+      return call<{ kind: 'ok' }>(
+        '/pay/closeorder',
+        { out_trade_no: input.outTradeNo },
+        classifyPayError,
+        () => ({ kind: 'ok' }),
+        (errCode) => (errCode === 'ORDERCLOSED' ? { kind: 'ok' } : undefined),
+      );
     },
 
     close() {

@@ -66,8 +66,12 @@ export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult>
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) req.destroy(new TransportError('TOO_LARGE', `answer larger than ${maxBytes} bytes`));
-        else chunks.push(chunk);
+        if (size > maxBytes) {
+          // settle first: a last chunk may be followed by 'end' before the destroy's error arrives
+          const tooLarge = new TransportError('TOO_LARGE', `answer larger than ${maxBytes} bytes`);
+          fail(tooLarge);
+          req.destroy(tooLarge);
+        } else chunks.push(chunk);
       });
       res.on('error', fail);
       res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) })));

@@ -23,6 +23,8 @@ const PUBLIC = [
   'POST /api/admin/login',
   'POST /api/wxpay/notify/pay',
   'POST /api/wxpay/notify/refund',
+  'POST /api/wxpay/v3/notify/pay',
+  'POST /api/wxpay/v3/notify/refund',
   // the mini-program's settings (reasons, subscribe templates) before login; an upload's URL is its key
   'GET /api/mp/config',
   'GET /api/uploads/{id}',

@@ -71,7 +71,7 @@ describe('mutual TLS on /secapi', () => {
     expect(res.body).toContain('No required SSL certificate was sent');
     expect(await sandboxRefund(no)).toBeUndefined();
     const calls = (await control(sandbox, 'GET', '/sandbox/refund-calls')).json.items.filter((c: { outRefundNo: string }) => c.outRefundNo === no);
-    expect(calls).toEqual([{ at: expect.any(Number), outRefundNo: no, refundFee: 100, result: 'NO_CERT' }]);
+    expect(calls).toEqual([{ at: expect.any(Number), outRefundNo: no, refundFee: 100, result: 'NO_CERT', protocol: 'v2' }]);
   });
 
   it('guards every /secapi/* path, even one the sandbox does not implement', async () => {

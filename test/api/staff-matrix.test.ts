@@ -24,6 +24,7 @@ import {
 } from '../helpers/api.ts';
 import { withDb } from '../helpers/database.ts';
 import { expectError } from '../helpers/expect-error.ts';
+import { protocolEnv } from '../helpers/protocols.ts';
 import { startServer, TEST_ADMIN, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -51,7 +52,8 @@ async function staffList(as: AdminSession = owner) {
 }
 
 beforeAll(async () => {
-  server = await startServer();
+  // over APIv3: every move of the table has its call there (settle_abnormal is APIv3's apply-abnormal-refund)
+  server = await startServer({ env: protocolEnv('v3-public-key') });
   base = server.baseUrl;
   owner = await adminSession(base);
   productId = (await createProduct(owner, { name: 'staff-matrix: 茶杯', priceFen: 1000, stock: 100_000 })).id;
@@ -126,6 +128,8 @@ const REACH: Partial<Record<RefundStatus, (s: Subject) => Promise<void>>> = {
 };
 const NEEDS_WECHAT_REFUSAL: readonly RefundStatus[] = ['FAILED'];
 const FINAL_ERROR = 'USER_ACCOUNT_ABNORMAL';
+/** settle_abnormal starts from a refund WeChat reported ABNORMAL (the buyer's card cannot take it), not refused. */
+const settlesAbnormal = (c: { action: string }) => c.action === 'settle_abnormal';
 
 // ---- the cases, from the tables ----------------------------------------------------------------------------
 
@@ -171,6 +175,7 @@ const MOVE_ROUTES: Record<'refund' | 'order', Record<string, { route: string; bo
     approve: { route: 'POST /api/admin/refunds/{refundNo}/approve' },
     reject: { route: 'POST /api/admin/refunds/{refundNo}/reject', body: { reason: '不符合退款条件' } },
     retry: { route: 'POST /api/admin/refunds/{refundNo}/retry' },
+    settle_abnormal: { route: 'POST /api/admin/refunds/{refundNo}/abnormal', body: { type: 'MERCHANT_BANK_CARD' } },
     receive: { route: 'POST /api/admin/refunds/{refundNo}/receive' },
     refuse: { route: 'POST /api/admin/refunds/{refundNo}/refuse', body: { reason: '寄回的商品已损坏' } },
   },
@@ -181,13 +186,16 @@ const MOVE_ROUTES: Record<'refund' | 'order', Record<string, { route: string; bo
 
 const mayMove = (c: { staff?: readonly StaffRole[] }, role: StaffRole) => c.staff === undefined || c.staff.includes(role);
 
-/** What the table lets this role do from here: the merchant rows from this status (of this type), allowed to it. */
-function expectedActions(subject: 'refund' | 'order', status: string, role: StaffRole, type?: RefundType): string[] {
+/**
+ * What the table lets this role do from here: the merchant rows from this status (of this type), allowed to it;
+ * settle_abnormal only on a refund WeChat reported ABNORMAL.
+ */
+function expectedActions(subject: 'refund' | 'order', status: string, role: StaffRole, type?: RefundType, abnormal = false): string[] {
   const rows =
     subject === 'refund'
       ? TRANSITIONS.filter((t) => t.by === 'admin' && t.from === status && (t.type === undefined || t.type === type))
       : SHIPPING_MOVES.filter((m) => m.by === 'admin' && m.from === status);
-  return [...new Set(rows.filter((r) => mayMove(r, role)).map((r) => r.action))].sort();
+  return [...new Set(rows.filter((r) => mayMove(r, role) && (abnormal || !settlesAbnormal(r))).map((r) => r.action))].sort();
 }
 
 const sorted = (a: string[]) => [...a].sort();
@@ -226,10 +234,13 @@ describe('the role × move matrix, from the move tables', () => {
       }),
     );
     // 2. WeChat will refuse, for good, the refunds that must end FAILED (one PUT: it replaces the list)
-    const refusals = plan.filter(({ c }) => c.subject === 'refund' && NEEDS_WECHAT_REFUSAL.includes(c.from as RefundStatus));
-    if (refusals.length > 0) {
+    // (or report ABNORMAL, for settle_abnormal: the same PUT)
+    const failing = plan.filter(({ c }) => c.subject === 'refund' && NEEDS_WECHAT_REFUSAL.includes(c.from as RefundStatus));
+    if (failing.length > 0) {
+      const refundNo = (c: MoveCase, role: StaffRole) => subjects.get(`${c.key} ${role}`)!.refundNo;
       const armed = await sandboxControl(server, 'PUT', '/sandbox/faults', {
-        refund: refusals.map(({ c, role }) => ({ code: FINAL_ERROR, times: 1, outRefundNo: subjects.get(`${c.key} ${role}`)!.refundNo })),
+        refund: failing.filter(({ c }) => !settlesAbnormal(c)).map(({ c, role }) => ({ code: FINAL_ERROR, times: 1, outRefundNo: refundNo(c, role) })),
+        settleAs: failing.filter(({ c }) => settlesAbnormal(c)).map(({ c, role }) => ({ status: 'ABNORMAL', times: 1, outRefundNo: refundNo(c, role) })),
       });
       expect(armed.status, JSON.stringify(armed.body)).toBe(200);
     }
@@ -275,7 +286,7 @@ describe('the role × move matrix, from the move tables', () => {
         else expect(before.order.shippingStatus).toBe(c.from);
 
         // what this person is offered, in every answer that shows the refund or the order
-        const want = expectedActions(c.subject, c.from, role, c.type);
+        const want = expectedActions(c.subject, c.from, role, c.type, settlesAbnormal(c));
         expect(want.includes(c.action)).toBe(allowed);
         const order = expectOk(await me.session.call('GET', `/api/admin/orders/${s.orderNo}`), 'order as the person');
         const listed = expectOk(await me.session.call('GET', `/api/admin/orders?q=${s.orderNo}`), 'order list as the person');
@@ -303,6 +314,8 @@ describe('the role × move matrix, from the move tables', () => {
         if (c.subject === 'refund') {
           expect(r.body).toMatchObject({ refundNo: s.refundNo, status: c.to, type: c.type });
           expect(sorted(r.body.actions)).toEqual(expectedActions('refund', c.to, role, c.type));
+          // settle_abnormal's answer comes before WeChat settles it (REFUNDING, then REFUNDED): wait it out
+          if (c.to === 'REFUNDING') await waitForRefundStatus(owner, s.refundNo!, 'REFUNDED');
           const events = expectOk(await owner.call('GET', `/api/admin/refunds/${s.refundNo}`), 'refund detail').events;
           expect(events.filter((e: { action: string }) => e.action === c.action)).toEqual([expect.objectContaining({ from: c.from, to: c.to, actor: me.username, role })]);
         } else {

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxControl } from '../helpers/api.ts';
 import { runRefundCrash, type CrashResult, type DownRefund } from '../helpers/crash.ts';
+import { protocolEnv, protocolsForCase } from '../helpers/protocols.ts';
 
 let result: CrashResult | undefined;
 afterEach(async () => {
@@ -22,17 +23,19 @@ function claimedButNeverSent(rows: DownRefund[]) {
 }
 
 describe('killed between claim and WeChat call', () => {
-  for (const point of ['after-claim', 'before-call']) {
-    it(`${point}: every refund ends REFUNDED, sent once per out_refund_no with one fee`, async () => {
-      result = await runRefundCrash({ point, whileDown: claimedButNeverSent });
-      // WeChat heard of none of the first round before the restart; after it, each was accepted
-      const calls = (await sandboxControl(result.server, 'GET', '/sandbox/refund-calls')).body.items as Array<{ at: number; outRefundNo: string; result: string }>;
-      for (const no of result.refundNos) {
-        const mine = calls.filter((c) => c.outRefundNo === no);
-        expect(mine.length).toBeGreaterThanOrEqual(1);
-        for (const c of mine) expect(c.at, `${no} called before the restart`).toBeGreaterThanOrEqual(result.restartedAt);
-        expect(mine.at(-1)!.result).toBe('SUCCESS');
-      }
-    });
+  for (const [i, point] of ['after-claim', 'before-call'].entries()) {
+    for (const protocol of protocolsForCase(i + 1)) {
+      it(`${point} (${protocol}): every refund ends REFUNDED, sent once per out_refund_no with one fee`, async () => {
+        result = await runRefundCrash({ point, env: protocolEnv(protocol), whileDown: claimedButNeverSent });
+        // WeChat heard of none of the first round before the restart; after it, each was accepted
+        const calls = (await sandboxControl(result.server, 'GET', '/sandbox/refund-calls')).body.items as Array<{ at: number; outRefundNo: string; result: string }>;
+        for (const no of result.refundNos) {
+          const mine = calls.filter((c) => c.outRefundNo === no);
+          expect(mine.length).toBeGreaterThanOrEqual(1);
+          for (const c of mine) expect(c.at, `${no} called before the restart`).toBeGreaterThanOrEqual(result.restartedAt);
+          expect(mine.at(-1)!.result).toBe('SUCCESS');
+        }
+      });
+    }
   }
 });

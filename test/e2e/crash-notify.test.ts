@@ -1,11 +1,12 @@
 // Crash safety (issue 6): SIGKILL while WeChat's word about a refund is being applied — inside the
-// transaction that settles it from a notification or from a /pay/refundquery answer (before the commit),
+// transaction that settles it from a notification or from a refund query's answer (before the commit),
 // and at the very start of the refund notification route. Nothing half-applied survives; after the restart
 // the redelivered notification or the next query settles each refund exactly once.
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxControl } from '../helpers/api.ts';
 import { runRefundCrash, type CrashResult, type DownRefund } from '../helpers/crash.ts';
 import { refundDetail } from '../helpers/invariants.ts';
+import { protocolEnv, protocolsForCase } from '../helpers/protocols.ts';
 
 let result: CrashResult | undefined;
 afterEach(async () => {
@@ -34,15 +35,18 @@ async function succeedActors(r: CrashResult) {
 }
 
 describe('killed while a refund result is applied', () => {
-  it('in-notify-apply: the notification’s transaction dies before commit; settled once after the restart', async () => {
-    result = await runRefundCrash({ point: 'in-notify-apply', whileDown: nothingHalfApplied });
+  for (const protocol of protocolsForCase(0))
+  it(`in-notify-apply (${protocol}): the notification’s transaction dies before commit; settled once after the restart`, async () => {
+    result = await runRefundCrash({ point: 'in-notify-apply', env: protocolEnv(protocol), whileDown: nothingHalfApplied });
     expect(result.firstLogs).toMatch(/sandbox refund settled/);
     for (const a of await succeedActors(result)) expect(['wechat:notify', 'wechat:query']).toContain(a);
   });
 
-  it('in-query-apply: notifications lost, the query’s transaction dies before commit; the next query settles it', async () => {
+  for (const protocol of protocolsForCase(1))
+  it(`in-query-apply (${protocol}): notifications lost, the query’s transaction dies before commit; the next query settles it`, async () => {
     result = await runRefundCrash({
       point: 'in-query-apply',
+      env: protocolEnv(protocol),
       beforeApprove: async (server) => {
         expect((await sandboxControl(server, 'PUT', '/sandbox/faults', { loseNotifications: 20 })).status).toBe(200);
       },
@@ -57,8 +61,9 @@ describe('killed while a refund result is applied', () => {
     });
   });
 
-  it('in-refund-notification: dies as the notification arrives; WeChat redelivers or the query settles', async () => {
-    result = await runRefundCrash({ point: 'in-refund-notification', whileDown: nothingHalfApplied });
+  for (const protocol of protocolsForCase(2))
+  it(`in-refund-notification (${protocol}): dies as the notification arrives; WeChat redelivers or the query settles`, async () => {
+    result = await runRefundCrash({ point: 'in-refund-notification', env: protocolEnv(protocol), whileDown: nothingHalfApplied });
     for (const a of await succeedActors(result)) expect(['wechat:notify', 'wechat:query']).toContain(a);
   });
 });

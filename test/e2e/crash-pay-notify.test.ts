@@ -6,6 +6,7 @@ import { createDb } from '../../server/db/client.ts';
 import { adminSession, asBuyer, buyerLogin, placeOrder, requestRefund, sandboxControl, waitFor } from '../helpers/api.ts';
 import { freePort, waitForExit } from '../helpers/crash.ts';
 import { allProblems, waitAllFinal } from '../helpers/invariants.ts';
+import { protocolEnv, protocolsForCase } from '../helpers/protocols.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 let first: TestServer | undefined;
@@ -27,8 +28,9 @@ async function ordersDirect(databaseUrl: string, orderNos: string[]) {
 }
 
 describe('killed by a pay notification', () => {
-  it('in-pay-notification: orders stay UNPAID, then become PAID once each after the restart', async () => {
-    const env = { WXPAY_TIMEOUT_MS: '1000', PORT: String(await freePort()) };
+  for (const protocol of protocolsForCase(1))
+  it(`in-pay-notification (${protocol}): orders stay UNPAID, then become PAID once each after the restart`, async () => {
+    const env = { WXPAY_TIMEOUT_MS: '1000', PORT: String(await freePort()), ...protocolEnv(protocol) };
     first = await startServer({ env: { ...env, WXMALL_TEST_FAULTS: 'in-pay-notification' } });
     const token = await buyerLogin(first.baseUrl);
     const orders: Array<{ orderNo: string; totalFen: number }> = [];

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxControl, waitFor } from '../helpers/api.ts';
 import { runRefundCrash, type CrashResult, type DownRefund } from '../helpers/crash.ts';
+import { protocolEnv, protocolsForCase } from '../helpers/protocols.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 let result: CrashResult | undefined;
@@ -34,11 +35,12 @@ async function wechatAccepted(server: TestServer, _admin: unknown, refundNos: st
 }
 
 describe('killed with WeChat holding the refund', () => {
-  it('while the call is in flight (WeChat processed it, the answer never came back)', async () => {
+  for (const protocol of protocolsForCase(2))
+  it(`while the call is in flight (${protocol}): WeChat processed it, the answer never came back`, async () => {
     result = await runRefundCrash({
       // a new port after the restart: WeChat's notification goes to the dead one, so the refund is settled
       // the hard way: resent after its lease with the same out_refund_no, then queried
-      env: { WXPAY_TIMEOUT_MS: '1500', PORT: '0' },
+      env: { WXPAY_TIMEOUT_MS: '1500', PORT: '0', ...protocolEnv(protocol) },
       beforeApprove: async (server) => {
         const r = await sandboxControl(server, 'PUT', '/sandbox/faults', { slowMs: 1200 });
         expect(r.status).toBe(200);
@@ -63,9 +65,11 @@ describe('killed with WeChat holding the refund', () => {
     }
   });
 
-  it('after-call: WeChat accepted, the database never heard', async () => {
+  for (const protocol of protocolsForCase(3))
+  it(`after-call (${protocol}): WeChat accepted, the database never heard`, async () => {
     result = await runRefundCrash({
       point: 'after-call',
+      env: protocolEnv(protocol),
       whileDown: answerLost,
       afterRestart: wechatAccepted,
     });

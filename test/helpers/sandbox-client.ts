@@ -1,4 +1,5 @@
-// Test helpers for the WeChat Pay sandbox: signed XML calls over real HTTPS (mTLS for /secapi), JSON control calls, a notify receiver.
+// Test helpers for the WeChat Pay sandbox: signed XML calls over real HTTPS (mTLS for /secapi), signed APIv3 calls,
+// JSON control calls, a notify receiver.
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -10,6 +11,7 @@ import type { Sandbox } from '../../server/sandbox/start.ts';
 import { decryptReqInfo } from '../../server/wechatpay/crypto.ts';
 import { nonceStr, sign, type SignType } from '../../server/wechatpay/sign.ts';
 import { parseXml, toXml } from '../../server/wechatpay/xml.ts';
+import { merchantSigner, requestHeaders, type MerchantSigner } from '../../server/wechatpay-v3/sign.ts';
 
 export interface RawResponse {
   status: number;
@@ -99,6 +101,8 @@ export interface Received {
   path: string;
   body: string;
   at: number;
+  /** As received (lowercase names): v3 notifications carry their Wechatpay-* signature here. */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface Receiver {
@@ -106,6 +110,8 @@ export interface Receiver {
   received: Received[];
   /** Decides the reply per request; default SUCCESS. */
   reply: (r: Received) => string;
+  /** Decides the HTTP status per request (what APIv3 judges a reply by); default 200. */
+  status: (r: Received) => number;
   close(): Promise<void>;
 }
 
@@ -118,16 +124,18 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     baseUrl: '',
     received: [],
     reply: () => SUCCESS_REPLY,
+    status: () => 200,
     close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r = { path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const r = { path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), headers: req.headers };
       receiver.received.push(r);
-      res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(receiver.reply(r));
+      const status = receiver.status(r);
+      res.writeHead(status, status === 204 ? {} : { 'content-type': 'text/xml' });
+      res.end(status === 204 ? undefined : receiver.reply(r));
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -255,4 +263,98 @@ export async function tokenStats(sandbox: Sandbox): Promise<{ issued: number; li
 /** Every platform call as the sandbox answered it: {api, errcode, fault}, oldest first. */
 export async function platformCalls(sandbox: Sandbox): Promise<Array<{ at: number; api: string; errcode: number | null; fault: string | null }>> {
   return (await control(sandbox, 'GET', '/sandbox/platform-calls')).json.items;
+}
+
+// --- APIv3 (JSON, WECHATPAY2-SHA256-RSA2048) ---
+
+/** Signs as the sandbox's merchant: apiclient_key.pem with the merchant certificate's serial. */
+export function sandboxSigner(sandbox: Sandbox): MerchantSigner {
+  return merchantSigner(sandbox.merchant.mchId, sandbox.merchant.certSerialNo, fs.readFileSync(sandbox.merchant.keyPemPath));
+}
+
+export interface V3Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The raw body, as the Wechatpay-Signature covers it. */
+  body: string;
+  /** The body parsed, or undefined when empty or not JSON. */
+  json: any;
+}
+
+export interface V3CallOptions {
+  /** Send `Wechatpay-Serial: <publicKeyId>`: answers come signed with WeChat Pay's public key. */
+  publicKeyMode?: boolean;
+  /** Another `Wechatpay-Serial` to send. */
+  wechatpaySerial?: string;
+  signer?: MerchantSigner;
+  now?: Date;
+  /** Replaces the Authorization header (null: none at all). */
+  authorization?: string | null;
+  /** Sent instead of the signed body (a body tampered with after signing). */
+  sendBody?: string;
+  agent?: https.Agent;
+}
+
+/** One signed APIv3 request over HTTPS trusting only the sandbox CA, no client certificate. */
+export function v3Call(sandbox: Sandbox, method: string, urlPath: string, body?: unknown, opts: V3CallOptions = {}): Promise<V3Response> {
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const serial = opts.wechatpaySerial ?? (opts.publicKeyMode ? sandbox.merchant.publicKeyId : undefined);
+  const { headers } = requestHeaders(opts.signer ?? sandboxSigner(sandbox), { method, url: urlPath, body: text }, { now: opts.now, wechatpaySerial: serial });
+  if (opts.authorization === null) delete headers.authorization;
+  else if (opts.authorization !== undefined) headers.authorization = opts.authorization;
+  const payload = opts.sendBody ?? text;
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL(urlPath, sandbox.baseUrl),
+      { method, ca: sandbox.caPem, agent: opts.agent ?? false, headers: { ...headers, 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = raw === '' ? undefined : JSON.parse(raw);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw, json });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** A paid APIv3 JSAPI trade whose TRANSACTION.SUCCESS notification went to `receiver`. */
+export async function v3PaidTrade(
+  sandbox: Sandbox,
+  receiver: Receiver,
+  total: number,
+  opts: { publicKeyMode?: boolean } = {},
+): Promise<{ outTradeNo: string; transactionId: string; openid: string }> {
+  const outTradeNo = uniqueNo('T');
+  const openid = 'oSandboxBuyer000000000000003';
+  const m = sandbox.merchant;
+  const order = await v3Call(
+    sandbox,
+    'POST',
+    '/v3/pay/transactions/jsapi',
+    {
+      appid: m.appid,
+      mchid: m.mchId,
+      description: 'sandbox-v3-test',
+      out_trade_no: outTradeNo,
+      notify_url: `${receiver.baseUrl}/v3/notify/pay`,
+      amount: { total, currency: 'CNY' },
+      payer: { openid },
+    },
+    opts,
+  );
+  if (order.status !== 200) throw new Error(`v3 jsapi failed: ${order.status} ${order.body}`);
+  const paid = await control(sandbox, 'POST', '/sandbox/pay', { out_trade_no: outTradeNo });
+  if (paid.status !== 200) throw new Error(`pay failed: ${JSON.stringify(paid.json)}`);
+  return { outTradeNo, transactionId: paid.json.transaction_id, openid };
 }

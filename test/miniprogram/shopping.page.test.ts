@@ -85,8 +85,9 @@ describe('payment', () => {
     stub.answer(`GET /api/mp/orders/${ORDER}`, 200, makeOrder({ orderNo: ORDER, status: 'UNPAID', paidAt: null }));
   });
 
-  it('live mode: opens the WeChat cashier with exactly the server’s fields, then the order', async () => {
-    const fields = { timeStamp: '1763780000', nonceStr: 'n0nce', package: 'prepay_id=wx1', signType: 'MD5', paySign: 'ABC' };
+  // APIv2 signs paySign with MD5 (or HMAC-SHA256), APIv3 with the merchant's RSA key: the page passes either through
+  it.each(['MD5', 'RSA'])('live mode (signType %s): opens the WeChat cashier with exactly the server’s fields, then the order', async (signType) => {
+    const fields = { timeStamp: '1763780000', nonceStr: 'n0nce', package: 'prepay_id=wx1', signType, paySign: 'ABC' };
     stub.answer(`POST /api/mp/orders/${ORDER}/pay`, 200, fields);
     const page = await openPage('pay', { orderNo: ORDER });
     await settle();

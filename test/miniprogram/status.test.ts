@@ -113,6 +113,14 @@ describe('refundTimeline', () => {
     }
   });
 
+  it('a refund sent to the merchant’s bank card (ABNORMAL) does not claim the money went back the original way', () => {
+    const moves = ['request', 'approve', 'dispatch', 'fail', 'settle_abnormal', 'succeed'];
+    const entries = refundTimeline(moves.map((action) => ({ at, from: null, to: 'REFUNDED', action, by: 'merchant' })));
+    expect(entries[0].text).toBe('微信支付已将钱款退至商家银行卡，请留意商家另行退款');
+    expect(entries[1].text).toContain('商家银行卡');
+    expect(entries.map((e) => e.text).join('')).not.toContain('原路退回');
+  });
+
   it('reads newest first, says who, and tells the two approvals apart', () => {
     const rows = refundTimeline([
       { at: '2026-11-22T03:00:00.000Z', from: null, to: 'REQUESTED', action: 'request', by: 'buyer' },

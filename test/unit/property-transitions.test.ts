@@ -39,6 +39,7 @@ const ACTIONS: readonly RefundAction[] = [
   'succeed',
   'fail',
   'retry',
+  'settle_abnormal',
 ];
 
 describe('the transitions table', () => {
@@ -117,8 +118,12 @@ describe('the transitions table', () => {
       expect(t.by).toBe('wechat');
     }
     for (const t of TRANSITIONS.filter((x) => x.action === 'succeed')) expect(t.to).toBe('REFUNDED');
-    // buyers and admins can never mark anything refunded or refunding
-    for (const t of TRANSITIONS.filter((x) => x.by === 'buyer' || x.by === 'admin')) expect(['REFUNDED', 'REFUNDING']).not.toContain(t.to);
+    // buyers and admins can never mark anything refunded; REFUNDING only when the merchant sends an ABNORMAL
+    // refund to their bank card (the call to WeChat follows, and WeChat's word settles it)
+    for (const t of TRANSITIONS.filter((x) => x.by === 'buyer' || x.by === 'admin')) {
+      expect(t.to).not.toBe('REFUNDED');
+      if (t.to === 'REFUNDING') expect(t).toMatchObject({ from: 'FAILED', action: 'settle_abnormal', staff: ['OWNER', 'FINANCE'] });
+    }
   });
 
   it('the contract’s roles: buyer requests and cancels, admin approves/rejects/retries, the dispatcher sends', () => {
@@ -147,7 +152,8 @@ describe('the transitions table', () => {
     // the UI's buttons from api-shapes.md
     expect(actionsFor('REQUESTED', 'buyer')).toEqual(['cancel']);
     expect([...actionsFor('REQUESTED', OWNER)].sort()).toEqual(['approve', 'reject']);
-    expect(actionsFor('FAILED', OWNER)).toEqual(['retry']);
+    // settle_abnormal is in the table; the refund view offers it only for an ABNORMAL refund over APIv3
+    expect(actionsFor('FAILED', OWNER)).toEqual(['retry', 'settle_abnormal']);
     for (const s of ['APPROVED', 'REFUNDING', 'REFUNDED', 'REJECTED', 'CANCELLED'] as const) expect(actionsFor(s, OWNER)).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 // Admin refund endpoints, one function each: the queue, its CSV export, one refund's story, and the merchant's
-// decisions (approve / reject a request, receive / refuse returned goods, retry a failed refund).
+// decisions (approve / reject a request, receive / refuse returned goods, retry a failed refund, send an abnormal
+// one to the merchant's bank card).
 import { request, withQuery } from './http';
 import type { Page, RefundDetail, RefundListItem, RefundStatus, RefundType, Refund } from './types';
 
@@ -54,4 +55,13 @@ export function receiveReturn(refundNo: string): Promise<Refund> {
 
 export function refuseReturn(refundNo: string, reason: string): Promise<Refund> {
   return request<Refund>(`${refundPath(refundNo)}/refuse`, { method: 'POST', body: { reason } });
+}
+
+/**
+ * An ABNORMAL refund (the buyer's card can no longer take the money; APIv3 only) sent to the merchant's bank card
+ * instead: REFUNDING until WeChat's answer, or FAILED again with WeChat's code if it refuses. The merchant then
+ * pays the buyer another way.
+ */
+export function settleAbnormalRefund(refundNo: string): Promise<Refund> {
+  return request<Refund>(`${refundPath(refundNo)}/abnormal`, { method: 'POST', body: { type: 'MERCHANT_BANK_CARD' } });
 }

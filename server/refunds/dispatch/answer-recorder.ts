@@ -5,15 +5,17 @@
 // answers with the same refund.
 import type { Db } from '../../db/client.ts';
 import { callRow } from '../../gateway/call-log.ts';
-import type { RefundOutcome, WxCallRecord } from '../../wechatpay/client.ts';
+import type { CallEvidence, GatewayFailure } from '../../gateway/gateway.ts';
 import type { Candidate } from './due-refunds.ts';
+
+export type RefundOutcome = { kind: 'accepted'; refundId: string } | GatewayFailure;
 
 // answers that came back within this long are recorded together, in one transaction
 const RECORD_EVERY_MS = 20;
 
 export interface Answer {
   c: Pick<Candidate, 'id' | 'order'>;
-  call: WxCallRecord;
+  call: CallEvidence;
   outcome: RefundOutcome;
   /** When the answer came back (epoch ms). */
   at: number;

@@ -1,14 +1,13 @@
-// One claimed refund sent to /secapi/pay/refund, and what WeChat's answer means for it: accepted (the
+// One claimed refund sent to WeChat Pay (v2 /secapi/pay/refund or v3 POST /v3/refund/domestic/refunds), and what WeChat's answer means for it: accepted (the
 // notification or a query settles it later), retryable (sent again after a back-off, with the same
 // out_refund_no and fee), or refused for good (FAILED; the merchant decides). Which code is which:
-// classifyRefundError in wechatpay/errors.ts (docs/wechatpay.md, "Error classes").
+// classifyRefundError in wechatpay/errors.ts and classifyV3Error in wechatpay-v3/errors.ts (docs/wechatpay.md, "Error classes").
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { PayGateway } from '../../gateway/gateway.ts';
 import { crashPoint } from '../../test-faults.ts';
-import type { RefundOutcome } from '../../wechatpay/client.ts';
 import { settleRefusal } from '../outcome.ts';
-import type { AnswerRecorder } from './answer-recorder.ts';
+import type { AnswerRecorder, RefundOutcome } from './answer-recorder.ts';
 import type { Candidate } from './due-refunds.ts';
 
 const MAX_BACKOFF_MS = 10 * 60_000;
@@ -32,13 +31,12 @@ export class RefundSender {
   /** Calls WeChat now; `onAnswer` hears the outcome as soon as it is in, before it is recorded. */
   async send(c: Candidate, onAnswer: (outcome: RefundOutcome) => void): Promise<void> {
     crashPoint('before-call');
-    const { outcome, call } = await this.gw.client.refund({
+    const { outcome, call } = await this.gw.refund({
       outTradeNo: c.order.orderNo,
       outRefundNo: c.refundNo,
       totalFee: c.order.totalFen,
       refundFee: c.amountFen,
-      refundDesc: c.reason,
-      notifyUrl: this.gw.notifyUrl('refund'),
+      reason: c.reason,
     });
     crashPoint('after-call');
     onAnswer(outcome);

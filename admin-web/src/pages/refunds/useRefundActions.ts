@@ -1,10 +1,11 @@
 // The merchant's decisions on a refund, shared by the queue and the detail page: approve (confirm with the
 // amount), reject a request or refuse returned goods (reason required, through RejectDialog), confirm receipt
-// of returned goods, retry a failed one. A 409 means someone else moved the refund first; a 403 that this
+// of returned goods, retry a failed one, send an abnormal one (the buyer's card cannot take the money) to the
+// merchant's bank card. A 409 means someone else moved the refund first; a 403 that this
 // person may not (their role, or a SERVICE approval limit lowered since the page loaded): say which, and reload.
 import { ref } from 'vue';
 import { ElMessage, ElMessageBox } from 'element-plus';
-import { approveRefund, receiveReturn, refuseReturn, rejectRefund, retryRefund } from '../../api/refunds';
+import { approveRefund, receiveReturn, refuseReturn, rejectRefund, retryRefund, settleAbnormalRefund } from '../../api/refunds';
 import { ApiError } from '../../api/http';
 import type { Refund } from '../../api/types';
 import { useI18n } from '../../i18n/useI18n';
@@ -68,6 +69,23 @@ export function useRefundActions(reload: () => Promise<unknown>) {
     await run(refund.refundNo, () => retryRefund(refund.refundNo), t('action.retried'));
   }
 
+  /** The money goes to the merchant's bank card, and the merchant owes the buyer: said before anything is sent. */
+  async function settleAbnormal(refund: RefundRef): Promise<void> {
+    const amount = formatFen(refund.amountFen);
+    if (!(await confirm(t('action.settleAbnormalTitle'), t('action.settleAbnormalConfirm', { amount }), t('action.settleAbnormalButton')))) return;
+    await run(
+      refund.refundNo,
+      async () => {
+        const after = await settleAbnormalRefund(refund.refundNo);
+        // WeChat refused it for good: a 200 with the refund FAILED again, under WeChat's code
+        if (after.status === 'FAILED') {
+          throw new Error(t('action.settleAbnormalRefused', { code: after.failCode ?? '—', reason: after.failReason ?? '' }));
+        }
+      },
+      t('action.settledAbnormal'),
+    );
+  }
+
   async function receive(refund: RefundRef): Promise<void> {
     const amount = formatFen(refund.amountFen);
     if (!(await confirm(t('action.receiveTitle'), t('action.receiveConfirm', { amount }), t('action.receiveButton')))) return;
@@ -91,5 +109,5 @@ export function useRefundActions(reload: () => Promise<unknown>) {
     }
   }
 
-  return { busy, rejectTarget, rejectKind, approve, retry, receive, startReject, submitReject };
+  return { busy, rejectTarget, rejectKind, approve, retry, settleAbnormal, receive, startReject, submitReject };
 }

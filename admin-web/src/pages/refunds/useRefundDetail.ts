@@ -1,5 +1,6 @@
 // Refund detail logic: loads one refund with its order, events and WeChat calls; polls every 2 s
-// while it is in flight (IN_FLIGHT in utils/status) until it is final; wires the merchant's actions.
+// while it is in flight (IN_FLIGHT in utils/status) until it is final; wires the merchant's actions; says when
+// the money went to the merchant's bank card instead of the buyer (an abnormal refund settled that way).
 import { computed, ref, watch, type Ref } from 'vue';
 import { useRouter } from 'vue-router';
 import { ApiError } from '../../api/http';
@@ -8,6 +9,7 @@ import type { RefundDetail } from '../../api/types';
 import { usePolling } from '../../composables/usePolling';
 import { errorMessage } from '../../utils/errors';
 import { isInFlight } from '../../utils/status';
+import { sentToMerchantCard } from './abnormal';
 import { useRefundActions } from './useRefundActions';
 
 export function useRefundDetail(refundNo: Ref<string>) {
@@ -36,6 +38,7 @@ export function useRefundDetail(refundNo: Ref<string>) {
 
   const inFlight = computed(() => refund.value !== null && isInFlight(refund.value.status));
   usePolling(inFlight, load);
+  const toMerchantCard = computed(() => refund.value !== null && sentToMerchantCard(refund.value));
   watch(refundNo, () => void load(), { immediate: true });
 
   const actions = useRefundActions(load);
@@ -49,5 +52,5 @@ export function useRefundDetail(refundNo: Ref<string>) {
     if (refund.value) void router.push({ name: 'order', params: { orderNo: refund.value.orderNo } });
   }
 
-  return { refund, loading, loadError, notFound, inFlight, load, actions, back, openOrder };
+  return { refund, loading, loadError, notFound, inFlight, toMerchantCard, load, actions, back, openOrder };
 }

@@ -1,0 +1,51 @@
+// One authenticated APIv3 request as the handlers see it, and their ways to answer: signed JSON, signed errors,
+// a JSON body checked by a schema (400 PARAM_ERROR naming the field otherwise), the merchant's mchid.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { Ctx } from './context.ts';
+import type { KeyMode } from './store.ts';
+import { sendV3, sendV3Error } from './v3-answer.ts';
+import type { V3Error } from './v3-codes.ts';
+
+export interface V3Call {
+  ctx: Ctx;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  raw: Buffer;
+  /** The key mode answers (and the notifications of what this call creates) are signed in. */
+  mode: KeyMode;
+}
+
+export function answer(call: V3Call, status: number, value?: unknown): void {
+  sendV3(call.ctx, call.res, call.mode, status, value);
+}
+
+export function fail(call: V3Call, error: V3Error): void {
+  sendV3Error(call.ctx, call.res, call.mode, error);
+}
+
+export const paramError = (message: string): V3Error => ({ status: 400, code: 'PARAM_ERROR', message });
+
+/** The request's JSON body checked by `schema`; a V3Error (400 PARAM_ERROR) when it is not JSON or not that shape. */
+export function jsonBody<T>(raw: Buffer, schema: z.ZodType<T>): { value: T } | { error: V3Error } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { error: paramError('请求体不是合法的JSON') };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { error: paramError(`参数错误：${issue.path.join('.') || 'body'}，${issue.message}`) };
+  }
+  return { value: parsed.data };
+}
+
+/** The `mchid` a body or query names must be the merchant who signed the request. */
+export function mchidProblem(ctx: Ctx, mchid: string | null | undefined): V3Error | null {
+  if (!mchid) return paramError('缺少参数mchid');
+  if (mchid !== ctx.merchant.mchId) return paramError('mchid与发起请求的商户号不一致');
+  return null;
+}
