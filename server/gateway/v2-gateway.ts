@@ -1,9 +1,9 @@
 // PayGateway over APIv2 (XML, MD5/HMAC-SHA256 signs, mutual TLS for refunds): the v2 SDK's answers in the mall's words.
 import { requestPaymentParams } from '../wechatpay/jsapi.ts';
-import type { WxCallRecord, WxPayClient, WxRefundState } from '../wechatpay/client.ts';
+import type { WxPayClient, WxRefundState } from '../wechatpay/client.ts';
 import { parsePayNotify, parseRefundNotify } from '../wechatpay/notify.ts';
 import type { SignType } from '../wechatpay/sign.ts';
-import type { CallEvidence, NotificationRead, PayGateway, PaymentReport, ReceivedNotification, RefundReport, ReportedRefundState } from './gateway.ts';
+import type { NotificationRead, PayGateway, PaymentReport, ReceivedNotification, RefundReport, ReportedRefundState } from './gateway.ts';
 
 /** What a v2 notification is checked with: the APIv2 key, and the merchant it must name. */
 export interface V2Keys {
@@ -19,21 +19,6 @@ const STATE_OF: Record<WxRefundState, ReportedRefundState> = {
   REFUNDCLOSE: 'CLOSED',
   CHANGE: 'ABNORMAL',
 };
-
-export function v2Evidence(call: WxCallRecord): CallEvidence {
-  return {
-    endpoint: call.endpoint,
-    request: call.request,
-    response: call.response,
-    httpStatus: call.httpStatus,
-    returnCode: call.returnCode,
-    resultCode: call.resultCode,
-    errCode: call.errCode,
-    errCodeDes: call.errCodeDes,
-    error: call.error,
-    durationMs: call.durationMs,
-  };
-}
 
 /** A v2 pay notification: signed with the APIv2 key; appid and mch_id must be ours. */
 export function readV2PayNotification(keys: V2Keys, n: ReceivedNotification): NotificationRead<PaymentReport> {
@@ -86,12 +71,12 @@ export function v2Calls(
         refundDesc: input.reason,
         notifyUrl: notifyUrl('refund'),
       });
-      return { outcome, call: v2Evidence(call) };
+      return { outcome, call };
     },
 
     async queryRefund(outRefundNo) {
-      const { outcome, call } = await client.refundQuery({ outRefundNo });
-      const evidence = v2Evidence(call);
+      // the v2 SDK's call record has exactly the evidence's fields
+      const { outcome, call: evidence } = await client.refundQuery({ outRefundNo });
       if (outcome.kind !== 'found') return { outcome, call: evidence };
       const mine = outcome.refunds.find((r) => r.outRefundNo === outRefundNo);
       if (!mine) return { outcome: { kind: 'not_found' }, call: evidence };
@@ -120,7 +105,7 @@ export function v2Calls(
         spbillCreateIp: input.clientIp,
         notifyUrl: notifyUrl('pay'),
       });
-      return { outcome, call: v2Evidence(call) };
+      return { outcome, call };
     },
 
     paymentParams(prepayId) {
@@ -128,8 +113,7 @@ export function v2Calls(
     },
 
     async queryTrade(outTradeNo) {
-      const { outcome, call } = await client.orderQuery({ outTradeNo });
-      const evidence = v2Evidence(call);
+      const { outcome, call: evidence } = await client.orderQuery({ outTradeNo });
       if (outcome.kind === 'ok') {
         return { outcome: { kind: 'ok', outTradeNo, tradeState: outcome.tradeState, transactionId: outcome.transactionId, totalFee: outcome.totalFee }, call: evidence };
       }
@@ -140,7 +124,7 @@ export function v2Calls(
 
     async closeTrade(outTradeNo) {
       const { outcome, call } = await client.closeOrder({ outTradeNo });
-      return { outcome, call: v2Evidence(call) };
+      return { outcome, call };
     },
 
     close: () => client.close(),

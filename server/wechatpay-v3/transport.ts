@@ -1,6 +1,6 @@
 // The APIv3 wire: one signed HTTPS request (JSON body serialised once, those exact bytes signed and sent), answered with status, headers and raw body.
 import https from 'node:https';
-import { TransportError } from '../wechatpay/http.ts';
+import { httpsRequest, TransportError } from '../wechatpay/http.ts';
 import { canonicalUrl, requestHeaders, type MerchantSigner } from './sign.ts';
 
 export { TransportError };
@@ -43,17 +43,6 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 export const USER_AGENT = 'wx-mall-wechatpay-v3';
 
-// Certificate problems on either side: a config issue, reported apart from a dropped connection (as in v2's http.ts).
-const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
-
-function describe(err: NodeJS.ErrnoException): TransportError {
-  if (err instanceof TransportError) return err;
-  const code = err.code ?? '';
-  // Only the code and Node's message: neither contains the URL or a header, so nothing signed leaks.
-  const text = code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
-  return new TransportError(TLS_CODES.test(code) ? 'TLS' : 'CONNECTION', text);
-}
-
 /**
  * Creates the transport. It holds a keep-alive agent (WeChat asks for persistent connections) and the
  * signing key; it knows nothing of endpoints or of what the answers mean.
@@ -69,45 +58,6 @@ export function createV3Transport(cfg: V3TransportConfig): V3Transport {
   if (cfg.signer.mchId !== cfg.mchId) throw new TypeError('the signer belongs to another mchid');
   // No client certificate: APIv3 authenticates the merchant by the request signature, not by mutual TLS.
   const agent = new https.Agent({ keepAlive: true, ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}) });
-
-  function send(url: URL, method: 'GET' | 'POST', headers: Record<string, string>, payload: string | undefined): Promise<V3RawAnswer> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
-      const fail = (err: NodeJS.ErrnoException): void => settle(() => reject(describe(err)));
-      const req = https.request(url, { method, agent, headers });
-      // The deadline covers the whole call: a stalled WeChat must not hold a refund worker forever.
-      // Settle first, then tear down: whatever events the teardown emits find the promise already settled.
-      const abort = (err: TransportError): void => {
-        fail(err);
-        req.destroy();
-      };
-      const timer = setTimeout(() => abort(new TransportError('TIMEOUT', `no complete answer within ${timeoutMs} ms`)), timeoutMs);
-      req.on('error', fail);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) abort(new TransportError('TOO_LARGE', `answer larger than ${maxBytes} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on('error', fail);
-        res.on('end', () =>
-          settle(() => resolve({ status: res.statusCode ?? 0, headers: { ...res.headers }, body: Buffer.concat(chunks) })),
-        );
-        res.on('close', () => {
-          if (!res.complete) fail(new TransportError('CONNECTION', 'connection closed before the answer was complete'));
-        });
-      });
-      req.end(payload);
-    });
-  }
 
   return {
     async request(method, pathWithQuery, body) {
@@ -128,8 +78,8 @@ export function createV3Transport(cfg: V3TransportConfig): V3Transport {
         { now: clock(), wechatpaySerial: cfg.publicKeyId, userAgent: USER_AGENT },
       );
       if (payload === undefined) delete headers['content-type'];
-      else headers['content-length'] = String(Buffer.byteLength(payload, 'utf8'));
-      return send(url, method, headers, payload);
+      // the whole-call deadline, the answer's size cap, errors sorted by cause: the same primitive as v2's
+      return httpsRequest(url, { method, agent, timeoutMs, body: payload, headers, maxBytes });
     },
     close() {
       agent.destroy();

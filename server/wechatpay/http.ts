@@ -13,7 +13,8 @@ export class TransportError extends Error {
   }
 }
 
-export type HttpsResult = { status: number; body: Buffer };
+/** The answer as received: APIv3 needs its headers (Wechatpay-Signature covers the raw body). */
+export type HttpsResult = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
 
 export type HttpsOptions = {
   method: 'GET' | 'POST';
@@ -74,7 +75,7 @@ export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult>
         } else chunks.push(chunk);
       });
       res.on('error', fail);
-      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) })));
+      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: { ...res.headers }, body: Buffer.concat(chunks) })));
       res.on('close', () => {
         if (!res.complete) fail(new TransportError('CONNECTION', 'connection closed before the answer was complete'));
       });

@@ -71,6 +71,11 @@ async function unchanged(refundNo: string, status: string, events: number) {
   return d;
 }
 
+/** A merchant id that is surely not the sandbox's (whose last two digits are random, 10–99). */
+function anotherMchId(): string {
+  return m.mchId === '1900000099' ? '1900000098' : '1900000099';
+}
+
 describe('pay notifications', () => {
   it('a correctly signed one with the right amount makes the order PAID, and the reply is WeChat’s SUCCESS XML', async () => {
     const { token, pay } = await unpaidOrder();
@@ -114,7 +119,7 @@ describe('pay notifications', () => {
 
   it('signed, but naming another appid or mch_id: FAIL, UNPAID', async () => {
     const { token, pay } = await unpaidOrder();
-    for (const overrides of [{ appid: 'wx0000000000000000' }, { mch_id: '1900000099' }]) {
+    for (const overrides of [{ appid: 'wx0000000000000000' }, { mch_id: anotherMchId() }]) {
       const r = await postNotify(base, 'pay', payNotification(m, pay, { overrides }));
       expect(r.returnCode).toBe('FAIL');
     }
@@ -171,7 +176,7 @@ describe('refund notifications', () => {
 
   it('naming another mch_id or appid: FAIL, nothing changes', async () => {
     const { refund, info } = await refundingRefund();
-    expect((await postNotify(base, 'refund', refundNotification(m, info, { mchId: '1900000099' }))).returnCode).toBe('FAIL');
+    expect((await postNotify(base, 'refund', refundNotification(m, info, { mchId: anotherMchId() }))).returnCode).toBe('FAIL');
     expect((await postNotify(base, 'refund', refundNotification(m, info, { appid: 'wx0000000000000000' }))).returnCode).toBe('FAIL');
     await unchanged(refund.refundNo, 'REFUNDING', 3);
   });

@@ -3,11 +3,14 @@
 // refund ends REFUNDED once with its one fee. (Several instances sharing the cap: multi-instance.test.ts.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminSession, asBuyer, buyerLogin, sandboxControl, waitFor } from '../helpers/api.ts';
+import { onPostgres } from '../helpers/database.ts';
 import { PROTOCOL_NAMES, protocolEnv } from '../helpers/protocols.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-const REFUNDS = 90;
-const QPS = 30;
+const REFUNDS = 60;
+const QPS = 20;
+// On PostgreSQL, v2's cap is the multi-instance test's (three instances sharing it); here v3's two key modes.
+const RUN = onPostgres ? PROTOCOL_NAMES.filter((p) => p !== 'v2') : PROTOCOL_NAMES;
 
 /** The most calls in any one-second window. */
 function busiestSecond(times: number[]): number {
@@ -25,7 +28,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-describe.each(PROTOCOL_NAMES)('refund calls under the cap (%s)', (protocol) => {
+describe.each(RUN)('refund calls under the cap (%s)', (protocol) => {
   it(`${REFUNDS} approvals at once: at most ${QPS} calls in any second, each refund REFUNDED once`, async () => {
     const server = await startServer({ env: { ...protocolEnv(protocol), WXPAY_REFUND_QPS: String(QPS), BUYER_RATE_LIMIT_PER_MIN: '100000' } });
     servers.push(server);
@@ -34,11 +37,16 @@ describe.each(PROTOCOL_NAMES)('refund calls under the cap (%s)', (protocol) => {
     const token = await buyerLogin(server.baseUrl);
     const buyer = asBuyer(server.baseUrl, token);
     const refundNos: string[] = [];
-    for (let i = 0; i < REFUNDS; i += 1) {
-      const o = await buyer('POST', '/api/mp/orders', { items: [{ productId: product.body.id, quantity: 1 }] });
-      expect((await buyer('POST', `/api/mp/orders/${o.body.orderNo}/sandbox-pay`)).body.status).toBe('PAID');
-      const r = await buyer('POST', `/api/mp/orders/${o.body.orderNo}/refunds`, { amountFen: 400, reason: '限速' });
-      refundNos.push(r.body.refundNo);
+    for (let i = 0; i < REFUNDS; i += 6) {
+      const six = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const o = await buyer('POST', '/api/mp/orders', { items: [{ productId: product.body.id, quantity: 1 }] });
+          expect((await buyer('POST', `/api/mp/orders/${o.body.orderNo}/sandbox-pay`)).body.status).toBe('PAID');
+          const r = await buyer('POST', `/api/mp/orders/${o.body.orderNo}/refunds`, { amountFen: 400, reason: '限速' });
+          return r.body.refundNo as string;
+        }),
+      );
+      refundNos.push(...six);
     }
     const approvals = await Promise.all(refundNos.map((no) => admin.call('POST', `/api/admin/refunds/${no}/approve`)));
     expect(approvals.map((a) => a.status)).toEqual(refundNos.map(() => 200));

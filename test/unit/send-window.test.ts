@@ -170,6 +170,13 @@ describe('this instance’s one-second window', () => {
     expect(win.admit(1010)).toBe(0);
   });
 
+  it('with a longer span, any one second of arrivals holds the cap though the sends reach WeChat up to the extra span late', () => {
+    const win = new OneSecondWindow(3, 1100);
+    expect([win.admit(0), win.admit(10), win.admit(20)]).toEqual([0, 0, 0]);
+    expect(win.admit(1000)).toBe(101); // the send at 0 leaves the span at 1100, not 1000
+    expect(win.admit(1100)).toBe(0);
+  });
+
   it('holds the cap even when every slot comes due at once (timers, a busy event loop)', async () => {
     const w = new SendWindow(burstingSlots(), CFG);
     const start = Date.now();

@@ -3,8 +3,10 @@
 // 1. WXPAY_REFUND_QPS, one budget for every instance: evenly spaced slots reserved in the database
 //    (lib/shared-pacer.ts);
 // 2. the error brake (error-brake.ts): one call at a time, ≤ 5 a second, after WeChat answered with an error;
-// 3. this instance's own sends in the last second, never more than 98 % of the cap whatever the timers did
-//    (a slot used late, a busy event loop): the last word before a call goes.
+// 3. this instance's own sends in the last second and two slot intervals, never more than 98 % of the cap
+//    whatever the timers did (a slot used late, a busy event loop): the last word before a call goes. The two
+//    intervals are room for the network: calls sent evenly may reach WeChat a little bunched (a new TLS
+//    connection takes longer than a reused one), and WeChat counts them as they arrive.
 // A slot is reserved first, so the caller can prepare the call (claim the refund) before it is due; go()
 // then waits for it.
 import type { SharedPacer } from '../../lib/shared-pacer.ts';
@@ -32,7 +34,7 @@ export class SendWindow {
     private readonly slots: SlotSource,
     private readonly cfg: SendWindowConfig,
   ) {
-    this.recent = new OneSecondWindow(Math.max(1, Math.floor(cfg.refundQps * 0.98)));
+    this.recent = new OneSecondWindow(Math.max(1, Math.floor(cfg.refundQps * 0.98)), 1000 + Math.ceil(2000 / cfg.refundQps));
   }
 
   /** Whether the error brake is on. */
@@ -92,19 +94,22 @@ export class SendWindow {
   }
 }
 
-/** This instance's sends in the last second (their times, oldest first): never more than `cap`. */
+/** This instance's sends in the last `spanMs` (a second, or a little more; their times, oldest first): never more than `cap`. */
 export class OneSecondWindow {
   private readonly sentAt: number[] = [];
 
-  constructor(readonly cap: number) {}
+  constructor(
+    readonly cap: number,
+    readonly spanMs = 1000,
+  ) {}
 
-  /** 0: fewer than `cap` sends in the second up to `now`, and this one is counted; else ms to wait before asking again. */
+  /** 0: fewer than `cap` sends in the span up to `now`, and this one is counted; else ms to wait before asking again. */
   admit(now: number): number {
-    while (this.sentAt.length > 0 && this.sentAt[0] <= now - 1000) this.sentAt.shift();
+    while (this.sentAt.length > 0 && this.sentAt[0] <= now - this.spanMs) this.sentAt.shift();
     if (this.sentAt.length < this.cap) {
       this.sentAt.push(now);
       return 0;
     }
-    return this.sentAt[0] + 1000 - now + 1;
+    return this.sentAt[0] + this.spanMs - now + 1;
   }
 }
