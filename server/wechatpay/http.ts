@@ -68,10 +68,9 @@ export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult>
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
-          // settle first: a last chunk may be followed by 'end' before the destroy's error arrives
-          const tooLarge = new TransportError('TOO_LARGE', `answer larger than ${maxBytes} bytes`);
-          fail(tooLarge);
-          req.destroy(tooLarge);
+          // settle first (a last chunk may be followed by 'end'), then tear down without an error to emit
+          fail(new TransportError('TOO_LARGE', `answer larger than ${maxBytes} bytes`));
+          req.destroy();
         } else chunks.push(chunk);
       });
       res.on('error', fail);
