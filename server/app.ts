@@ -22,6 +22,7 @@ import { Api } from './http/route.ts';
 import { rejectNul } from './http/reject-nul.ts';
 import { requestLog } from './http/request-log.ts';
 import { uploadRoutes } from './http/upload-routes.ts';
+import { REPO_ROOT } from './lib/repo-root.ts';
 
 export interface AppDeps {
   config: Config;
@@ -36,7 +37,7 @@ export interface AppDeps {
   version: string;
 }
 
-export const ADMIN_DIST = path.resolve(import.meta.dirname, '..', 'admin-web', 'dist');
+export const ADMIN_DIST = path.join(REPO_ROOT, 'admin-web', 'dist');
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();

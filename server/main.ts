@@ -28,6 +28,7 @@ import { startSandbox, type Sandbox, type SandboxMerchant } from './sandbox/star
 import { armTestFaults, crashPoint } from './test-faults.ts';
 import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
 import { DomainError } from './errors.ts';
+import { REPO_ROOT } from './lib/repo-root.ts';
 
 const SANDBOX_ADMIN = { username: 'admin', password: 'wxmall-demo' }; // printed at start: a demo, not a secret
 
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   armTestFaults(config.testFaults);
   const log = createLogger(config.logLevel);
-  const version = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   mkdirSync(config.dataDir, { recursive: true });
 
   crashPoint('before-migrate');

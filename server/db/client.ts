@@ -10,14 +10,14 @@ import { migrateSqlite } from './migrate.ts';
 import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
 import { crashPoint } from '../test-faults.ts';
+import { REPO_ROOT } from '../lib/repo-root.ts';
 
 /** Services are typed against the SQLite client; the PostgreSQL one has the same models and methods. */
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-export const SQLITE_MIGRATIONS = path.join(ROOT, 'prisma', 'migrations');
-export const POSTGRES_MIGRATIONS = path.join(ROOT, 'prisma', 'postgresql', 'migrations');
+export const SQLITE_MIGRATIONS = path.join(REPO_ROOT, 'prisma', 'migrations');
+export const POSTGRES_MIGRATIONS = path.join(REPO_ROOT, 'prisma', 'postgresql', 'migrations');
 
 export function isSqlite(url: string): boolean {
   return url.startsWith('file:');

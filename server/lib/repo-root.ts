@@ -1,0 +1,15 @@
+// The repository's root folder, found from this module's own place. The server runs either from its sources
+// (server/lib/) or bundled into one file (dist/); both are below the root, at different depths, so the root
+// is the nearest folder upwards holding this project's package.json rather than a fixed number of `..`.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'wx-mall') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no wx-mall package.json above ${from}`);
+  }
+}
+
+export const REPO_ROOT = findRoot(import.meta.dirname);
