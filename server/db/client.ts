@@ -2,13 +2,13 @@
 // (several instances, node-postgres). Both generated clients come from schemas that differ only in provider.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PgPrismaClient } from './generated/postgresql/client.ts';
 import { migrateSqlite } from './migrate.ts';
 import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
+import { TunedSqliteAdapterFactory } from './sqlite-adapter.ts';
 import { crashPoint } from '../test-faults.ts';
 import { REPO_ROOT } from '../lib/repo-root.ts';
 
@@ -56,7 +56,7 @@ export function createDb(url: string): Db {
   }
   if (!isSqlite(url)) unsupported();
   // busy timeout: a second process (a restarted instance, a test) waits for the write lock instead of failing
-  const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url), timeout: 10_000 });
+  const adapter = new TunedSqliteAdapterFactory(sqlitePath(url), 10_000);
   return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
 

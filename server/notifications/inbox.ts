@@ -1,32 +1,43 @@
 // Every WeChat notification is stored as received, with what became of it (applied, duplicate, rejected,
 // error), so nothing WeChat sent is ever lost and the merchant can see it.
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 
 export interface NotifyAnswer {
   ok: boolean;
   message: string;
 }
 
-export async function storeNotification(
-  db: Db,
-  row: { kind: string; body: Buffer; decrypted?: unknown; outcome: string; reason?: string | null; orderNo?: string | null; refundNo?: string | null },
-): Promise<void> {
-  await db.$transaction((tx) =>
-    tx.notification.create({
-      data: {
-        kind: row.kind,
-        // kept as received; a hostile body that is not UTF-8 text (or holds NUL, which PostgreSQL text
-        // cannot) is kept as base64, so nothing is lost and nothing breaks the insert
-        body: isStorableText(row.body) ? row.body.toString('utf8') : `base64:${row.body.toString('base64')}`,
-        decrypted: row.decrypted === undefined ? null : JSON.stringify(row.decrypted),
-        outcome: row.outcome,
-        reason: clean(row.reason),
-        orderNo: clean(row.orderNo),
-        refundNo: clean(row.refundNo),
-        receivedAt: new Date(),
-      },
-    }),
-  );
+export interface ReceivedRow {
+  kind: string;
+  body: Buffer;
+  decrypted?: unknown;
+  outcome: string;
+  reason?: string | null;
+  orderNo?: string | null;
+  refundNo?: string | null;
+}
+
+/**
+ * Stores it: on its own (`db`), or in the transaction that applied it (`tx`), so that what it did and that it
+ * came are committed together, in one transaction instead of two.
+ */
+export async function storeNotification(db: Db | Tx, row: ReceivedRow): Promise<void> {
+  await db.notification.create({ data: notificationData(row) });
+}
+
+function notificationData(row: ReceivedRow) {
+  return {
+    kind: row.kind,
+    // kept as received; a hostile body that is not UTF-8 text (or holds NUL, which PostgreSQL text
+    // cannot) is kept as base64, so nothing is lost and nothing breaks the insert
+    body: isStorableText(row.body) ? row.body.toString('utf8') : `base64:${row.body.toString('base64')}`,
+    decrypted: row.decrypted === undefined ? null : JSON.stringify(row.decrypted),
+    outcome: row.outcome,
+    reason: clean(row.reason),
+    orderNo: clean(row.orderNo),
+    refundNo: clean(row.refundNo),
+    receivedAt: new Date(),
+  };
 }
 
 function isStorableText(buf: Buffer): boolean {

@@ -3,6 +3,7 @@
 // event row (who, when, from, to, why) and carried to its order's money, all in the caller's transaction.
 // Nothing else writes a refund's status or an order's refund money (docs/architecture.md "One door").
 import type { Tx } from '../db/client.ts';
+import type { Order } from '../db/generated/sqlite/client.ts';
 import { DomainError, LostRace } from '../errors.ts';
 import { findTransition, mayTake, type RefundAction, type RefundStatus, type RefundType, type Role } from '../lifecycle/refunds.ts';
 import type { StaffRole } from '../lifecycle/staff.ts';
@@ -25,6 +26,12 @@ export interface RefundRow {
   status: string;
   amountFen: number;
   type: string;
+  /**
+   * Its whole order, when the caller has it: then it is not read again. The order's compare-and-set on its
+   * money rejects a copy that is out of date, but not its other columns: read in this transaction unless the
+   * move neither restocks nor tells the buyer (the dispatcher's `dispatch`).
+   */
+  order?: Order;
 }
 
 interface MoveOptions {
@@ -80,7 +87,7 @@ export async function moveRefund(
   await tx.refundEvent.create({
     data: { refundId: refund.id, fromStatus: from, toStatus: t.to, action, actor: actor.name, role: actor.staffRole ?? null, note: opts.note ?? null, at: now },
   });
-  const order = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
+  const order = refund.order ?? (await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } }));
   const after = await carryToOrder(tx, order, { refundNo: refund.refundNo, amountFen: refund.amountFen, from, to: t.to }, now);
   if (restocks({ action, to: t.to, amountFen: refund.amountFen }, order, after)) await restockOnce(tx, order.id, now);
   await queueBuyerMessage(tx, { ...refund, status: t.to }, order, actor, now);

@@ -28,7 +28,8 @@ export type ApplyOutcome =
   | { kind: 'duplicate'; refundNo: string }
   | { kind: 'external'; refundNo: string }
   | { kind: 'unknown' }
-  | { kind: 'rejected'; reason: string };
+  /** rolledBack: refused by an error, nothing of the transaction was kept (nor what `record` wrote) */
+  | { kind: 'rejected'; reason: string; rolledBack?: true };
 
 /**
  * What the merchant reads on a failed refund. ABNORMAL: the buyer's card can no longer take the money; over
@@ -42,12 +43,24 @@ function failReason(r: WechatRefundResult): string {
     : '退款异常：买家的银行卡已注销或冻结，钱无法原路退回。可重试，或「退至商户银行卡」后由商家另行付给买家';
 }
 
-export async function applyWechatResult(db: Db, r: WechatRefundResult): Promise<ApplyOutcome> {
+/**
+ * `record`: written in the same transaction once the outcome is known (the notification that brought it), so
+ * a settlement and its evidence commit together; not called when the report is refused with an error.
+ */
+export async function applyWechatResult(
+  db: Db,
+  r: WechatRefundResult,
+  record?: (tx: Tx, outcome: ApplyOutcome) => Promise<void>,
+): Promise<ApplyOutcome> {
   try {
-    return await transactRetryingRaces(db, (tx) => applyInTx(tx, r));
+    return await transactRetryingRaces(db, async (tx) => {
+      const outcome = await applyInTx(tx, r);
+      await record?.(tx, outcome);
+      return outcome;
+    });
   } catch (err) {
     // the report does not fit our record (e.g. more refunded than paid): answered FAIL, nothing changed
-    if (err instanceof DomainError && !(err instanceof LostRace) && err.code === 'INVALID_STATE') return { kind: 'rejected', reason: err.message };
+    if (err instanceof DomainError && !(err instanceof LostRace) && err.code === 'INVALID_STATE') return { kind: 'rejected', reason: err.message, rolledBack: true };
     throw err;
   }
 }

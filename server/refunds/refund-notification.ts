@@ -3,7 +3,7 @@
 import type { Db } from '../db/client.ts';
 import type { ApiVersion, PayGateway, ReceivedNotification } from '../gateway/gateway.ts';
 import { storeNotification, type NotifyAnswer } from '../notifications/inbox.ts';
-import { applyWechatResult } from './outcome.ts';
+import { applyWechatResult, type ApplyOutcome } from './outcome.ts';
 
 export async function handleRefundNotification(db: Db, gw: PayGateway, version: ApiVersion, n: ReceivedNotification): Promise<NotifyAnswer> {
   const body = n.body;
@@ -18,12 +18,13 @@ export async function handleRefundNotification(db: Db, gw: PayGateway, version: 
     await storeNotification(db, { kind: 'refund', body, outcome: 'rejected', reason: 'a refund notification must carry a final state', decrypted: read.decrypted });
     return { ok: false, message: 'not a final state' };
   }
-  const result = await applyWechatResult(db, { ...r, state: r.state, via: 'notify' });
   const refs = { orderNo: r.outTradeNo, refundNo: r.outRefundNo, decrypted: read.decrypted };
-  if (result.kind === 'rejected') {
-    await storeNotification(db, { kind: 'refund', body, outcome: 'rejected', reason: result.reason, ...refs });
-    return { ok: false, message: result.reason };
-  }
-  await storeNotification(db, { kind: 'refund', body, outcome: result.kind, ...refs });
-  return { ok: true, message: 'OK' };
+  const stored = (outcome: ApplyOutcome) =>
+    outcome.kind === 'rejected'
+      ? { kind: 'refund', body, outcome: 'rejected', reason: outcome.reason, ...refs }
+      : { kind: 'refund', body, outcome: outcome.kind, ...refs };
+  const result = await applyWechatResult(db, { ...r, state: r.state, via: 'notify' }, (tx, outcome) => storeNotification(tx, stored(outcome)));
+  // refused by an error, the settlement's transaction rolled back with the notification in it
+  if (result.kind === 'rejected' && result.rolledBack) await storeNotification(db, stored(result));
+  return result.kind === 'rejected' ? { ok: false, message: result.reason } : { ok: true, message: 'OK' };
 }

@@ -130,7 +130,8 @@ export async function act(
   } = {},
 ): Promise<RefundView> {
   const moved = await db.$transaction(async (tx) => {
-    const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: { select: { buyerId: true, orderNo: true } } } });
+    // the whole order: the move needs it, and reads it no second time
+    const refund = await tx.refund.findUnique({ where: { refundNo }, include: { order: true } });
     if (!refund || (opts.buyerId !== undefined && refund.order.buyerId !== opts.buyerId)) throw notFound(`Refund ${refundNo}`);
     opts.check?.(refund);
     const after = await moveRefund(tx, refund, action, actor, { note: opts.note, data: opts.data });

@@ -1,6 +1,6 @@
 // The APIv3 wire: one signed HTTPS request (JSON body serialised once, those exact bytes signed and sent), answered with status, headers and raw body.
 import https from 'node:https';
-import { httpsRequest, TransportError } from '../wechatpay/http.ts';
+import { httpsRequest, TransportError, wechatAgent } from '../wechatpay/http.ts';
 import { canonicalUrl, requestHeaders, type MerchantSigner } from './sign.ts';
 
 export { TransportError };
@@ -57,7 +57,7 @@ export function createV3Transport(cfg: V3TransportConfig): V3Transport {
   const clock = cfg.clock ?? (() => new Date());
   if (cfg.signer.mchId !== cfg.mchId) throw new TypeError('the signer belongs to another mchid');
   // No client certificate: APIv3 authenticates the merchant by the request signature, not by mutual TLS.
-  const agent = new https.Agent({ keepAlive: true, ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}) });
+  const agent = wechatAgent(cfg.ca !== undefined ? { ca: cfg.ca } : {});
 
   return {
     async request(method, pathWithQuery, body) {

@@ -2,7 +2,7 @@
 import https from 'node:https';
 import type { MerchantCert } from './cert.ts';
 import { classifyPayError, classifyRefundError, type ErrorClass } from './errors.ts';
-import { TransportError, httpsRequest } from './http.ts';
+import { TransportError, httpsRequest, wechatAgent } from './http.ts';
 import { nonceStr, sign, verifySign, type SignType } from './sign.ts';
 import { XmlError, parseXml, toXml } from './xml.ts';
 
@@ -127,12 +127,7 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
   if (base.protocol !== 'https:') throw new TypeError('WeChat Pay baseUrl must be https://');
   const baseUrl = cfg.baseUrl.replace(/\/+$/, '');
   const timeoutMs = cfg.timeoutMs ?? 10_000;
-  const agent = new https.Agent({
-    keepAlive: true,
-    cert: cfg.cert.certPem,
-    key: cfg.cert.keyPem,
-    ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}),
-  });
+  const agent = wechatAgent({ cert: cfg.cert.certPem, key: cfg.cert.keyPem, ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}) });
 
   /** Signs, posts and checks the envelope; `onSuccess` only ever sees verified, result_code=SUCCESS fields. */
   async function call<T>(

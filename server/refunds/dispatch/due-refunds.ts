@@ -1,6 +1,7 @@
 // Which refunds the dispatcher sends next: APPROVED ones, and REFUNDING ones WeChat has not accepted whose
 // lease or back-off is over (the last send failed in a retryable way, or its answer never came back).
 import type { Db } from '../../db/client.ts';
+import type { Order } from '../../db/generated/sqlite/client.ts';
 
 /** A refund due for a send, as read at the start of a turn (its status and nextAttemptAt are compared again when claimed). */
 export interface Candidate {
@@ -13,7 +14,8 @@ export interface Candidate {
   orderId: number;
   attempts: number;
   nextAttemptAt: Date | null;
-  order: { orderNo: string; totalFen: number; lastRefundCallAt: Date | null };
+  /** Read with the refund: the dispatch move uses it as is, its compare-and-set on the money rejects a stale copy. */
+  order: Order;
 }
 
 /** Up to `take` refunds due at `now`, the longest-waiting first. */
@@ -35,7 +37,7 @@ export function findDueRefunds(db: Db, now: Date, take: number): Promise<Candida
       orderId: true,
       attempts: true,
       nextAttemptAt: true,
-      order: { select: { orderNo: true, totalFen: true, lastRefundCallAt: true } },
+      order: true,
     },
   });
 }

@@ -1,0 +1,93 @@
+// Prisma's better-sqlite3 adapter, with two things it does not do: it keeps prepared statements, and it runs
+// SQLite's WAL with synchronous=NORMAL. Why, and what that costs in durability: docs/architecture.md#sqlite-tuning.
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+
+type Database = BetterSqlite3.Database;
+type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSqlite3['connect']>>;
+type Statement = BetterSqlite3.Statement<unknown[]>;
+
+/** Prisma's queries are a few hundred shapes; a bound keeps a pathological caller from growing it forever. */
+const MAX_CACHED_STATEMENTS = 1_000;
+
+/**
+ * What the adapter does with a statement: `prepare(sql).bind(args)`, then `run()`, or `columns()` and
+ * `raw().all()`. better-sqlite3 binds a statement once for its life, so a kept statement is handed out as
+ * this view, which holds the arguments and passes them at each execution instead.
+ */
+class BoundStatement {
+  constructor(
+    private readonly stmt: Statement,
+    private readonly args: unknown[] = [],
+  ) {}
+
+  get reader(): boolean {
+    return this.stmt.reader;
+  }
+
+  bind(args: unknown[]): BoundStatement {
+    return new BoundStatement(this.stmt, args);
+  }
+
+  run(): BetterSqlite3.RunResult {
+    return this.stmt.run(this.args);
+  }
+
+  columns(): BetterSqlite3.ColumnDefinition[] {
+    return this.stmt.columns();
+  }
+
+  raw(on = true): BoundStatement {
+    this.stmt.raw(on);
+    return this;
+  }
+
+  all(): unknown[] {
+    return this.stmt.all(this.args);
+  }
+}
+
+/** Makes `db.prepare` return kept statements (least recently used dropped beyond the bound). */
+function keepStatements(db: Database): void {
+  const cache = new Map<string, Statement>();
+  const prepare = db.prepare.bind(db) as (sql: string) => Statement;
+  (db as unknown as { prepare: (sql: string) => BoundStatement }).prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (stmt) {
+      cache.delete(sql); // re-inserted below: a Map iterates in insertion order, so the first key is the oldest
+    } else {
+      stmt = prepare(sql);
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, stmt);
+    return new BoundStatement(stmt);
+  };
+}
+
+/** The better-sqlite3 handle inside Prisma's adapter (a public field of its class, not of its interface). */
+function handleOf(adapter: SqlDriverAdapter): Database {
+  const client = (adapter as unknown as { client?: Database }).client;
+  if (!client || typeof client.pragma !== 'function') throw new Error('the better-sqlite3 adapter no longer exposes its database handle');
+  return client;
+}
+
+/** Used where Prisma takes an adapter factory: `new PrismaClient({ adapter })`. */
+export class TunedSqliteAdapterFactory {
+  readonly provider = 'sqlite';
+  readonly adapterName: string;
+  private readonly inner: PrismaBetterSqlite3;
+
+  constructor(file: string, busyTimeoutMs: number) {
+    this.inner = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
+    this.adapterName = this.inner.adapterName;
+  }
+
+  async connect(): Promise<SqlDriverAdapter> {
+    const adapter = await this.inner.connect();
+    const db = handleOf(adapter);
+    // WAL is set once by the migration runner and stays in the file; synchronous is per connection
+    db.pragma('synchronous = NORMAL');
+    keepStatements(db);
+    return adapter;
+  }
+}
