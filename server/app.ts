@@ -22,7 +22,7 @@ import { Api } from './http/route.ts';
 import { rejectNul } from './http/reject-nul.ts';
 import { requestLog } from './http/request-log.ts';
 import { uploadRoutes } from './http/upload-routes.ts';
-import { REPO_ROOT } from './lib/repo-root.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
 export interface AppDeps {
   config: Config;

@@ -1,6 +1,7 @@
 // The only reader of process.env: validated with zod, defaults from the contract, sandbox vs live decided here.
 import path from 'node:path';
 import { z } from 'zod';
+import { LATENCY_FORMAT, parseLatency, WECHAT_LATENCY, type LatencyRange } from './sandbox/latency.ts';
 
 const intFrom = (def: number, min = 0) =>
   z
@@ -14,6 +15,20 @@ const intFrom = (def: number, min = 0) =>
       }
       return Number(v);
     });
+
+/** The sandbox's answer latency: `100-300` (random per answer), `200` (fixed) or `0` (none); unset: WeChat's 100–300. */
+const latencyRange = z
+  .string()
+  .optional()
+  .transform((v, ctx): LatencyRange => {
+    if (v === undefined || v === '') return { ...WECHAT_LATENCY };
+    const range = parseLatency(v);
+    if (range === null) {
+      ctx.addIssue({ code: 'custom', message: `must be ${LATENCY_FORMAT}` });
+      return z.NEVER;
+    }
+    return range;
+  });
 
 const EnvSchema = z.object({
   PORT: intFrom(3000),
@@ -60,6 +75,7 @@ const EnvSchema = z.object({
   SANDBOX_SETTLE_DELAY_MS: intFrom(3000),
   SANDBOX_NOTIFY_RETRY_SCALE: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
   SANDBOX_TOKEN_TTL_S: intFrom(7200, 1),
+  SANDBOX_LATENCY_MS: latencyRange,
   SANDBOX_V3_KEY_MODE: z.enum(['public-key', 'certificate']).default('public-key'),
   WXMALL_TEST_FAULTS: z.string().optional(),
 });
@@ -124,6 +140,8 @@ export interface Config {
     settleDelayMs: number;
     notifyRetryScale: number;
     tokenTtlS: number;
+    /** How long each of its WeChat API answers waits, ms, drawn per answer; WeChat's 100–300 unless set (tests: 0). */
+    latencyMs: LatencyRange;
     url?: string;
     dataDir: string;
     /** Over v3, how the mall checks the sandbox's signatures: its public key, or certificates from /v3/certificates. */
@@ -256,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settleDelayMs: e.SANDBOX_SETTLE_DELAY_MS,
       notifyRetryScale: Number(e.SANDBOX_NOTIFY_RETRY_SCALE),
       tokenTtlS: e.SANDBOX_TOKEN_TTL_S,
+      latencyMs: e.SANDBOX_LATENCY_MS,
       url: e.SANDBOX_URL?.replace(/\/+$/, ''),
       dataDir: path.resolve(e.SANDBOX_DATA_DIR ?? e.DATA_DIR),
       v3KeyMode: e.SANDBOX_V3_KEY_MODE,

@@ -28,7 +28,7 @@ import { startSandbox, type Sandbox, type SandboxMerchant } from './sandbox/star
 import { armTestFaults, crashPoint } from './test-faults.ts';
 import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
 import { DomainError } from './errors.ts';
-import { REPO_ROOT } from './lib/repo-root.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
 const SANDBOX_ADMIN = { username: 'admin', password: 'wxmall-demo' }; // printed at start: a demo, not a secret
 
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       settleDelayMs: config.sandbox.settleDelayMs,
       notifyRetryScale: config.sandbox.notifyRetryScale,
       tokenTtlS: config.sandbox.tokenTtlS,
+      latencyMs: config.sandbox.latencyMs,
       logger: log.child({ component: 'sandbox' }),
     });
     creds = sandboxCredentials(sandbox.merchant);

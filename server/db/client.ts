@@ -10,7 +10,7 @@ import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
 import { TunedSqliteAdapterFactory } from './sqlite-adapter.ts';
 import { crashPoint } from '../test-faults.ts';
-import { REPO_ROOT } from '../lib/repo-root.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 
 /** Services are typed against the SQLite client; the PostgreSQL one has the same models and methods. */
 export type Db = PrismaClient;

@@ -1,6 +1,8 @@
 // Test set-up faults (in memory, not durable): forced refund errors, slowness, dropped answers, lost/duplicated notifications,
-// unverifiable APIv3 answers, and on the platform side failed calls and openids that did not subscribe.
+// unverifiable APIv3 answers, and on the platform side failed calls and openids that did not subscribe. Also the answer
+// latency (latency.ts): not a fault, but set and reset the same way, so a test or a benchmark changes it without a restart.
 import { z } from 'zod';
+import { LatencyPatch, type LatencyRange } from './latency.ts';
 import { FINAL_STATUSES, storedFinalStatus, type StoredFinalStatus } from './v3-codes.ts';
 
 const count = z.number().int().min(0).max(1_000_000);
@@ -24,6 +26,7 @@ const SettleFault = z.strictObject({
 export const FaultsPatch = z.strictObject({
   refund: z.array(RefundFault).max(1000).optional(),
   slowMs: z.number().int().min(0).max(600_000).optional(),
+  latencyMs: LatencyPatch.optional(),
   dropAfterAccept: count.optional(),
   loseNotifications: count.optional(),
   duplicateNotifications: count.optional(),
@@ -89,7 +92,10 @@ interface Counted {
 
 export interface FaultsState {
   refund: { code: string; times: number; outRefundNo?: string }[];
+  /** Refund answers only; when > 0 it replaces `latencyMs` there. */
   slowMs: number;
+  /** Every WeChat API answer waits a random time in this range; DELETE puts back the one the sandbox started with. */
+  latencyMs: LatencyRange;
   dropAfterAccept: number;
   loseNotifications: number;
   duplicateNotifications: number;
@@ -98,8 +104,16 @@ export interface FaultsState {
   v3BadAnswers?: { count: number; kind: V3BadAnswerKind };
 }
 
-function empty(): FaultsState {
-  return { refund: [], slowMs: 0, dropAfterAccept: 0, loseNotifications: 0, duplicateNotifications: 0, settleAs: [] };
+function empty(latencyMs: LatencyRange): FaultsState {
+  return {
+    refund: [],
+    slowMs: 0,
+    latencyMs: { ...latencyMs },
+    dropAfterAccept: 0,
+    loseNotifications: 0,
+    duplicateNotifications: 0,
+    settleAs: [],
+  };
 }
 
 /** Consumes one use of the first entry aimed at this refund (or at any refund). */
@@ -113,15 +127,21 @@ function take<T extends Counted>(list: T[], outRefundNo: string | undefined): T 
 }
 
 export class Faults {
-  private state: FaultsState = empty();
+  private state: FaultsState;
   /** Apart from `state`, so GET /sandbox/faults answers what it always did; DELETE /sandbox/faults clears both. */
   private platformState: PlatformFaultsState = emptyPlatform();
+
+  /** `startLatency`: the configured latency (SandboxOptions.latencyMs), which DELETE /sandbox/faults restores. */
+  constructor(private readonly startLatency: LatencyRange) {
+    this.state = empty(startLatency);
+  }
 
   apply(patch: FaultsPatch): FaultsState {
     const next = { ...this.state };
     if (patch.refund !== undefined) next.refund = patch.refund.map((f) => ({ ...f }));
     if (patch.settleAs !== undefined) next.settleAs = patch.settleAs.map((f) => ({ ...f }));
     if (patch.slowMs !== undefined) next.slowMs = patch.slowMs;
+    if (patch.latencyMs !== undefined) next.latencyMs = { ...patch.latencyMs };
     if (patch.dropAfterAccept !== undefined) next.dropAfterAccept = patch.dropAfterAccept;
     if (patch.loseNotifications !== undefined) next.loseNotifications = patch.loseNotifications;
     if (patch.duplicateNotifications !== undefined) next.duplicateNotifications = patch.duplicateNotifications;
@@ -134,7 +154,7 @@ export class Faults {
   }
 
   clear(): FaultsState {
-    this.state = empty();
+    this.state = empty(this.startLatency);
     this.platformState = emptyPlatform();
     return this.current();
   }
@@ -145,6 +165,10 @@ export class Faults {
 
   get slowMs(): number {
     return this.state.slowMs;
+  }
+
+  get latencyMs(): LatencyRange {
+    return this.state.latencyMs;
   }
 
   /** The err_code to answer this refund call with instead of processing it, if a fault is armed. */

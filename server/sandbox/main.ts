@@ -1,6 +1,7 @@
 // Standalone sandbox (`tsx server/sandbox/main.ts`): one simulator several server instances can share; runs until SIGTERM.
 import path from 'node:path';
 import pino from 'pino';
+import { LATENCY_FORMAT, parseLatency, WECHAT_LATENCY, type LatencyRange } from './latency.ts';
 import { startSandbox } from './start.ts';
 
 function intEnv(name: string, fallback: number): number {
@@ -18,6 +19,15 @@ function scaleEnv(name: string, fallback: number): number {
   return Number(raw);
 }
 
+/** As the server reads it (server/config.ts): unset means WeChat's own 100–300 ms. */
+function latencyEnv(name: string): LatencyRange {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return { ...WECHAT_LATENCY };
+  const range = parseLatency(raw);
+  if (range === null) throw new Error(`${name} must be ${LATENCY_FORMAT}, got ${JSON.stringify(raw)}`);
+  return range;
+}
+
 async function main(): Promise<void> {
   // Logs go to stderr: stdout carries exactly one JSON line for whoever started us.
   const logger = pino({ name: 'wx-sandbox' }, pino.destination(2));
@@ -28,6 +38,7 @@ async function main(): Promise<void> {
     settleDelayMs: intEnv('SANDBOX_SETTLE_DELAY_MS', 3000),
     notifyRetryScale: scaleEnv('SANDBOX_NOTIFY_RETRY_SCALE', 1),
     tokenTtlS: intEnv('SANDBOX_TOKEN_TTL_S', 7200),
+    latencyMs: latencyEnv('SANDBOX_LATENCY_MS'),
     logger,
   });
   const m = sandbox.merchant;

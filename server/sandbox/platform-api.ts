@@ -1,5 +1,7 @@
-// Routes the api.weixin.qq.com JSON calls (stable_token, shipping, subscribe/send): POST only, the token checked, armed failures applied.
+// Routes the api.weixin.qq.com JSON calls (stable_token, shipping, subscribe/send): POST only, the token checked, armed failures
+// applied. Each answer waits WeChat's latency (answer-delay.ts) once the call is done; a dropped or held one does not.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { waitBeforeAnswer } from './answer-delay.ts';
 import type { Ctx } from './context.ts';
 import type { PlatformApi } from './faults.ts';
 import { sendJson } from './http-io.ts';
@@ -44,6 +46,7 @@ export async function platformApi(ctx: Ctx, req: IncomingMessage, res: ServerRes
   const log = (errcode: number | null, fault: string | null = null) => ctx.platform.recordCall({ at, api: route.api, errcode, fault });
   if (method !== 'POST') {
     log(43002);
+    await waitBeforeAnswer(ctx);
     sendJson(res, 200, wxError(43002, 'require POST method'));
     return;
   }
@@ -52,8 +55,10 @@ export async function platformApi(ctx: Ctx, req: IncomingMessage, res: ServerRes
     // Nothing is done: the call fails the armed way.
     ctx.log.info({ api: route.api, ...failure }, 'sandbox fault: platform call failed');
     log(failure.mode === 'errcode' ? failure.errcode : null, failure.mode);
-    if (failure.mode === 'errcode') sendJson(res, 200, wxError(failure.errcode, 'sandbox fault'));
-    else {
+    if (failure.mode === 'errcode') {
+      await waitBeforeAnswer(ctx);
+      sendJson(res, 200, wxError(failure.errcode, 'sandbox fault'));
+    } else {
       if (failure.mode === 'timeout') await holdUntilCallerGivesUp(ctx, req);
       req.socket.destroy();
     }
@@ -68,5 +73,6 @@ export async function platformApi(ctx: Ctx, req: IncomingMessage, res: ServerRes
     return;
   }
   log(errcode);
+  await waitBeforeAnswer(ctx);
   sendJson(res, 200, answer);
 }

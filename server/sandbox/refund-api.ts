@@ -1,8 +1,8 @@
 // /secapi/pay/refund: mutual TLS, the v2 envelope and field checks, then WeChat's refund rules (refund-rules.ts,
-// shared with APIv3), dropped or slow answers (docs/wechatpay.md § Endpoints we call, § The sandbox).
+// shared with APIv3), dropped answers, WeChat's latency or the slowMs fault (docs/wechatpay.md § Endpoints we call, § The sandbox).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SignType } from '../wechatpay/sign.ts';
+import { waitBeforeAnswer } from './answer-delay.ts';
 import type { Ctx } from './context.ts';
 import { sendXml } from './http-io.ts';
 import { clientCommonName, sendNoCertificate } from './mtls.ts';
@@ -113,6 +113,7 @@ export async function refundHandler(ctx: Ctx, req: IncomingMessage, res: ServerR
   const cn = clientCommonName(req);
   if (cn === null) {
     ctx.store.recordCall(at, outRefundNo, fee, 'NO_CERT');
+    await waitBeforeAnswer(ctx);
     sendNoCertificate(res);
     return;
   }
@@ -125,7 +126,6 @@ export async function refundHandler(ctx: Ctx, req: IncomingMessage, res: ServerR
     req.socket.destroy();
     return;
   }
-  const slowMs = ctx.faults.slowMs;
-  if (slowMs > 0) await sleep(slowMs, undefined, { signal: ctx.closing }).catch(() => undefined);
+  await waitBeforeAnswer(ctx, { refund: true });
   sendXml(res, decision.xml);
 }

@@ -1,7 +1,9 @@
 // Routes one HTTPS request: WeChat Pay v2 paths, APIv3 (/v3/*), /sns/jscode2session, the platform's JSON APIs, or the
-// /sandbox/* control API.
+// /sandbox/* control API. Every answer of a WeChat API it implements waits WeChat's latency first (answer-delay.ts);
+// the control API and paths outside WeChat's APIs (a plain 404) answer at once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SignType } from '../wechatpay/sign.ts';
+import { waitBeforeAnswer } from './answer-delay.ts';
 import type { Ctx } from './context.ts';
 import { controlApi } from './control-api.ts';
 import { BodyTooLarge, readBody, sendJson, sendText, sendXml } from './http-io.ts';
@@ -42,8 +44,9 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promi
 
   if (path === '/sns/jscode2session') {
     req.resume();
-    if (method !== 'GET') sendJson(res, 405, { errcode: 43001, errmsg: 'require GET method' });
-    else sendJson(res, 200, jscode2session(ctx, url.searchParams));
+    const answer = method === 'GET' ? jscode2session(ctx, url.searchParams) : { errcode: 43001, errmsg: 'require GET method' };
+    await waitBeforeAnswer(ctx);
+    sendJson(res, method === 'GET' ? 200 : 405, answer);
     return;
   }
 
@@ -82,11 +85,17 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promi
     return;
   }
   if (method !== 'POST') {
+    await waitBeforeAnswer(ctx);
     sendXml(res, returnFail('请使用post方法')); // REQUIRE_POST_METHOD
     return;
   }
-  if (isRefund) await refundHandler(ctx, req, res, raw);
-  else sendXml(res, plainProtocol(ctx, fn, raw));
+  if (isRefund) {
+    await refundHandler(ctx, req, res, raw);
+    return;
+  }
+  const xml = plainProtocol(ctx, fn, raw);
+  await waitBeforeAnswer(ctx);
+  sendXml(res, xml);
 }
 
 /** Request listener; `track` lets close() wait for requests in flight before the database closes. */

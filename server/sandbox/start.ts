@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Ctx } from './context.ts';
 import { Faults } from './faults.ts';
+import { MAX_LATENCY_MS, validLatency, WECHAT_LATENCY } from './latency.ts';
 import { loadOrCreateMaterials } from './materials.ts';
 import { Notifier } from './notifier.ts';
 import { PlatformStore } from './platform-store.ts';
@@ -23,12 +24,14 @@ function urlHost(host: string): string {
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.logger ?? silentLogger;
+  const latencyMs = opts.latencyMs ?? WECHAT_LATENCY;
+  if (!validLatency(latencyMs)) throw new TypeError(`latencyMs must be {min, max}: whole milliseconds, 0 ≤ min ≤ max ≤ ${MAX_LATENCY_MS}`);
   const dir = path.join(opts.dataDir, 'sandbox');
   const materials = await loadOrCreateMaterials(dir, host);
   const tokenTtlS = opts.tokenTtlS ?? 7200;
   if (!Number.isSafeInteger(tokenTtlS) || tokenTtlS < 1) throw new TypeError('tokenTtlS must be a positive whole number of seconds');
   const store = new Store(path.join(dir, 'sandbox.db'));
-  const faults = new Faults();
+  const faults = new Faults(latencyMs);
   const v3 = new V3Keys(dir, materials.merchant, materials.publicKeyPrivatePem);
   const notifier = new Notifier(store, faults, log, opts.notifyRetryScale ?? 1, v3);
   const settler = new Settler(store, faults, notifier, materials.merchant, log);
@@ -82,7 +85,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // Pending settlements and notification retries from a previous run carry on from here.
   settler.start();
   notifier.start();
-  log.info({ baseUrl, mchId: materials.merchant.mchId, appid: materials.merchant.appid }, 'sandbox started');
+  log.info({ baseUrl, mchId: materials.merchant.mchId, appid: materials.merchant.appid, latencyMs }, 'sandbox started');
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,4 +1,6 @@
 // The sandbox's public shapes (what startSandbox takes and returns) and the logger it writes to.
+import type { LatencyRange } from './latency.ts';
+
 export interface SandboxLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -17,6 +19,12 @@ export interface SandboxOptions {
   notifyRetryScale?: number;
   /** Life of a stable access token (POST /cgi-bin/stable_token), in seconds. Default 7200, as WeChat's. */
   tokenTtlS?: number;
+  /**
+   * How long each WeChat API answer waits, drawn per answer from this inclusive range (ms). Default 100–300, as
+   * WeChat's, so a sandbox started without it behaves like WeChat; tests pass `{ min: 0, max: 0 }`. The control API
+   * changes it at run time (`latencyMs` in PUT /sandbox/faults).
+   */
+  latencyMs?: LatencyRange;
   logger?: SandboxLogger;
 }
 

@@ -1,10 +1,12 @@
 // One authenticated APIv3 request as the handlers see it, and their ways to answer: signed JSON, signed errors,
-// a JSON body checked by a schema (400 PARAM_ERROR naming the field otherwise), the merchant's mchid.
+// a JSON body checked by a schema (400 PARAM_ERROR naming the field otherwise), the merchant's mchid. A handler only
+// chooses its answer; the router sends it after WeChat's latency (answer-delay.ts), so no handler has to wait itself.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { waitBeforeAnswer } from './answer-delay.ts';
 import type { Ctx } from './context.ts';
 import type { KeyMode } from './store.ts';
-import { sendV3, sendV3Error } from './v3-answer.ts';
+import { sendV3 } from './v3-answer.ts';
 import type { V3Error } from './v3-codes.ts';
 
 export interface V3Call {
@@ -15,14 +17,29 @@ export interface V3Call {
   raw: Buffer;
   /** The key mode answers (and the notifications of what this call creates) are signed in. */
   mode: KeyMode;
+  /** The answer chosen (the first one); none when the handler dropped the connection instead. */
+  reply?: { status: number; value?: unknown };
 }
 
+/** Chooses the answer: `value` as JSON with `status` (no value: an empty body, as for 204); sent by sendReply. */
 export function answer(call: V3Call, status: number, value?: unknown): void {
-  sendV3(call.ctx, call.res, call.mode, status, value);
+  call.reply ??= { status, value };
 }
 
+/** Chooses an error answer, `{code, message}` with WeChat's status. */
 export function fail(call: V3Call, error: V3Error): void {
-  sendV3Error(call.ctx, call.res, call.mode, error);
+  answer(call, error.status, { code: error.code, message: error.message });
+}
+
+/**
+ * Sends the chosen answer, signed, once the latency has passed: the work is done by then, as at WeChat.
+ * `refund`: refund creation, where a slowMs fault replaces the latency.
+ */
+export async function sendReply(call: V3Call, refund: boolean): Promise<void> {
+  const reply = call.reply;
+  if (!reply) return;
+  await waitBeforeAnswer(call.ctx, { refund });
+  sendV3(call.ctx, call.res, call.mode, reply.status, reply.value);
 }
 
 export const paramError = (message: string): V3Error => ({ status: 400, code: 'PARAM_ERROR', message });

@@ -1,6 +1,5 @@
 // APIv3 refunds: create (the rules of refund-rules.ts, shared with v2), query by out_refund_no, and
 // apply-abnormal-refund for an ABNORMAL one. Each call to create is recorded like v2's, for the rate limit and the log.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { hasFourByteChars, validNotifyUrl } from './protocol.ts';
 import { decideRefund, overRateLimit, type AmountNames } from './refund-rules.ts';
@@ -95,7 +94,7 @@ function decide(call: V3Call, at: number): Created {
  * `POST /v3/refund/domestic/refunds`. `authError` is set when the signature check failed: the call is still
  * recorded (and counted by the rate limit), as v2 records calls refused for their signature.
  */
-export async function createRefund(call: V3Call, authError: V3Error | null): Promise<void> {
+export function createRefund(call: V3Call, authError: V3Error | null): void {
   const { ctx } = call;
   const at = Date.now();
   const { outRefundNo, fee } = logged(call.raw);
@@ -110,8 +109,7 @@ export async function createRefund(call: V3Call, authError: V3Error | null): Pro
       return;
     }
   }
-  const slowMs = ctx.faults.slowMs;
-  if (slowMs > 0) await sleep(slowMs, undefined, { signal: ctx.closing }).catch(() => undefined);
+  // Sent after the latency, or the slowMs fault (v3-router.ts).
   if ('ok' in created) answer(call, 200, refundJson(created.ok.trade, created.ok.refund));
   else fail(call, created.error);
 }

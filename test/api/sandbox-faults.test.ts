@@ -28,7 +28,7 @@ let agent: https.Agent;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-faults-'));
-  sandbox = await startSandbox({ dataDir, settleDelayMs: SETTLE_MS, notifyRetryScale: 0.001 });
+  sandbox = await startSandbox({ dataDir, settleDelayMs: SETTLE_MS, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
   receiver = await startReceiver();
   agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: sandbox.caPem, ...merchantIdentity(sandbox) });
 });
@@ -74,6 +74,7 @@ describe('the faults API', () => {
     expect(set.json).toEqual({
       refund: [{ code: 'NOTENOUGH', times: 1 }],
       slowMs: 5,
+      latencyMs: { min: 0, max: 0 },
       dropAfterAccept: 0,
       loseNotifications: 0,
       duplicateNotifications: 0,
@@ -193,7 +194,7 @@ describe('control endpoints', () => {
   it('settles a PROCESSING refund on demand and answers after the first delivery', async () => {
     // A second sandbox whose refunds never settle by themselves, so the on-demand settle cannot race the timer.
     const heldDir = cloneDataDir(dataDir);
-    const held = await startSandbox({ dataDir: heldDir, settleDelayMs: 600_000, notifyRetryScale: 0.001 });
+    const held = await startSandbox({ dataDir: heldDir, settleDelayMs: 600_000, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
     try {
       const { outTradeNo } = await paidTrade(held, receiver, 1000);
       const no = uniqueNo('R');

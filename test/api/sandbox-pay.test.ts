@@ -24,7 +24,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-pay-'));
-  sandbox = await startSandbox({ dataDir, settleDelayMs: 50, notifyRetryScale: 0.001 });
+  sandbox = await startSandbox({ dataDir, settleDelayMs: 50, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
   receiver = await startReceiver();
 });
 

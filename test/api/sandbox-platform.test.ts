@@ -40,7 +40,7 @@ class WatchedStore extends MemoryTokenStore {
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-platform-'));
-  sandbox = await startSandbox({ dataDir, settleDelayMs: 50, notifyRetryScale: 0.001 });
+  sandbox = await startSandbox({ dataDir, settleDelayMs: 50, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
   receiver = await startReceiver();
 });
 

@@ -31,7 +31,7 @@ let agent: https.Agent;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-refund-'));
-  sandbox = await startSandbox({ dataDir, settleDelayMs: 1000, notifyRetryScale: 0.001 });
+  sandbox = await startSandbox({ dataDir, settleDelayMs: 1000, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
   receiver = await startReceiver();
   agent = new https.Agent({ keepAlive: true, ca: sandbox.caPem, ...merchantIdentity(sandbox) });
 });

@@ -42,7 +42,7 @@ function seededDir(): string {
 }
 
 async function start(dataDir: string, opts: { settleDelayMs?: number; notifyRetryScale?: number } = {}): Promise<Sandbox> {
-  const s = await startSandbox({ dataDir, settleDelayMs: 100, notifyRetryScale: 0.001, ...opts });
+  const s = await startSandbox({ dataDir, settleDelayMs: 100, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 }, ...opts });
   open.push(s);
   return s;
 }
@@ -50,7 +50,7 @@ async function start(dataDir: string, opts: { settleDelayMs?: number; notifyRetr
 beforeAll(async () => {
   receiver = await startReceiver();
   template = tempDir();
-  const s = await startSandbox({ dataDir: template }); // generates the materials
+  const s = await startSandbox({ dataDir: template, latencyMs: { min: 0, max: 0 } }); // generates the materials
   firstStart = { caPem: s.caPem, merchant: s.merchant };
   await s.close();
 });
@@ -149,7 +149,7 @@ describe('standalone entry (main.ts)', () => {
 
   async function launch(dataDir: string, env: Record<string, string> = {}) {
     const child = spawn(tsx, ['server/sandbox/main.ts'], {
-      env: { ...process.env, SANDBOX_DATA_DIR: dataDir, SANDBOX_NOTIFY_RETRY_SCALE: '0.001', ...env },
+      env: { ...process.env, SANDBOX_DATA_DIR: dataDir, SANDBOX_NOTIFY_RETRY_SCALE: '0.001', SANDBOX_LATENCY_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

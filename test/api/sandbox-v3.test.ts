@@ -56,7 +56,7 @@ function certificateStore(): PlatformCertificateStore {
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-v3-'));
-  sandbox = await startSandbox({ dataDir, settleDelayMs: 200, notifyRetryScale: 0.001 });
+  sandbox = await startSandbox({ dataDir, settleDelayMs: 200, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
   receiver = await startReceiver();
   mtls = new https.Agent({ keepAlive: true, ca: sandbox.caPem, ...merchantIdentity(sandbox) });
   publicKeys = loadPublicKeyMode(sandbox.merchant.publicKeyId, sandbox.merchant.publicKeyPemPath);
@@ -698,7 +698,7 @@ describe('materials', () => {
       fs.writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify(v2only));
       for (const f of fs.readdirSync(dir).filter((n) => n.startsWith('pub_key') || n.startsWith('platform-cert'))) fs.rmSync(path.join(dir, f));
 
-      const [a, b] = await Promise.all([startSandbox({ dataDir: old }), startSandbox({ dataDir: old })]);
+      const [a, b] = await Promise.all([startSandbox({ dataDir: old, latencyMs: { min: 0, max: 0 } }), startSandbox({ dataDir: old, latencyMs: { min: 0, max: 0 } })]);
       try {
         expect(a.merchant).toEqual(b.merchant);
         expect(a.merchant).toMatchObject({ appid: creds.appid, mchId: creds.mchId, apiKey: creds.apiKey, certSerialNo: m().certSerialNo });
@@ -715,7 +715,7 @@ describe('materials', () => {
         await Promise.all([a.close(), b.close()]);
       }
       // A later start reuses them.
-      const c = await startSandbox({ dataDir: old });
+      const c = await startSandbox({ dataDir: old, latencyMs: { min: 0, max: 0 } });
       expect(c.merchant.apiV3Key).toBe(a.merchant.apiV3Key);
       await c.close();
     } finally {

@@ -22,7 +22,7 @@ describe('a killed server keeps every write it answered', () => {
   it('SIGKILL in the middle of a stream of refund requests: each one answered 201 is there, whole, after the kill', async () => {
     server = await startServer();
     const token = await buyerLogin(server.baseUrl);
-    const orders = [];
+    const orders: Array<{ orderNo: string; totalFen: number }> = [];
     for (let i = 0; i < 40; i++) orders.push(await placePaidOrder(server.baseUrl, token));
     const buyer = asBuyer(server.baseUrl, token);
 

@@ -71,7 +71,7 @@ async function buyPayAndRefund(server: TestServer, paySigning: { signType: strin
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ dataDir: newDataDir(), settleDelayMs: 200, notifyRetryScale: 0.001 });
+  sandbox = await startSandbox({ dataDir: newDataDir(), settleDelayMs: 200, notifyRetryScale: 0.001, latencyMs: { min: 0, max: 0 } });
   const m = sandbox.merchant;
   liveEnv = {
     WECHAT_APPID: m.appid,

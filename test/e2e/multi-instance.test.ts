@@ -21,7 +21,7 @@ const RUNS = [
 async function startSharedSandbox(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server', 'sandbox', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', SANDBOX_DATA_DIR: dataDir, SANDBOX_SETTLE_DELAY_MS: '300', SANDBOX_NOTIFY_RETRY_SCALE: '0.001' },
+    env: { PATH: process.env.PATH ?? '', SANDBOX_DATA_DIR: dataDir, SANDBOX_SETTLE_DELAY_MS: '300', SANDBOX_NOTIFY_RETRY_SCALE: '0.001', SANDBOX_LATENCY_MS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -22,7 +22,7 @@ export async function startSharedSandbox(env: Record<string, string> = {}): Prom
   const dataDir = newDataDir();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server', 'sandbox', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', SANDBOX_DATA_DIR: dataDir, SANDBOX_SETTLE_DELAY_MS: '300', SANDBOX_NOTIFY_RETRY_SCALE: '0.001', ...env },
+    env: { PATH: process.env.PATH ?? '', SANDBOX_DATA_DIR: dataDir, SANDBOX_SETTLE_DELAY_MS: '300', SANDBOX_NOTIFY_RETRY_SCALE: '0.001', SANDBOX_LATENCY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -35,6 +35,7 @@ export const FAST_ENV: Record<string, string> = {
   WXPAY_TIMEOUT_MS: '3000',
   SANDBOX_SETTLE_DELAY_MS: '200',
   SANDBOX_NOTIFY_RETRY_SCALE: '0.001',
+  SANDBOX_LATENCY_MS: '0',
   LOG_LEVEL: 'info',
 };
 

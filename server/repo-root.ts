@@ -1,6 +1,6 @@
-// The repository's root folder, found from this module's own place. The server runs either from its sources
-// (server/lib/) or bundled into one file (dist/); both are below the root, at different depths, so the root
-// is the nearest folder upwards holding this project's package.json rather than a fixed number of `..`.
+// The repository's root folder, found from this module's own place: the nearest folder upwards holding this
+// project's package.json, not a fixed number of `..`, because the server runs from its sources (server/) or
+// bundled (dist/), and a bundle's modules no longer sit where their sources do.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
