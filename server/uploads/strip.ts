@@ -2,7 +2,7 @@
 // strips the metadata: sharp keeps no EXIF (GPS position, camera serial), XMP, IPTC or PNG text unless told to,
 // so a buyer's photo cannot tell the merchant where it was taken. The EXIF orientation is applied to the
 // pixels first, or a portrait photo would be stored lying on its side once its Orientation tag is gone.
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { DomainError } from '../errors.ts';
 import type { ImageType } from './sniff.ts';
 
@@ -19,8 +19,20 @@ export const MAX_PIXELS = 40_000_000;
  */
 const MAX_CONCURRENT = 2;
 
-// every photo is decoded once: libvips' operation cache would only keep buyers' pixels in memory for nothing
-sharp.cache(false);
+let loaded: Promise<typeof Sharp> | undefined;
+
+/**
+ * sharp (libvips) is loaded with the first photo, not at start: it is ≈ 30 MB of resident memory that a server
+ * nobody uploads to never needs.
+ */
+function loadSharp(): Promise<typeof Sharp> {
+  loaded ??= import('sharp').then(({ default: sharp }) => {
+    // every photo is decoded once: libvips' operation cache would only keep buyers' pixels in memory for nothing
+    sharp.cache(false);
+    return sharp;
+  });
+  return loaded;
+}
 
 const SHARP_FORMAT: Record<ImageType, 'jpeg' | 'png' | 'webp'> = { 'image/jpeg': 'jpeg', 'image/png': 'png', 'image/webp': 'webp' };
 
@@ -48,6 +60,7 @@ function unreadable(): DomainError {
  */
 export async function reencode(bytes: Buffer, type: ImageType): Promise<Buffer> {
   // 'truncated': a cut-off photo is refused; a decoder warning that phones' files often raise is not
+  const sharp = await loadSharp();
   const input = () => sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' });
   return oneAtATime(async () => {
     let format: string;
