@@ -23,12 +23,19 @@ export interface LoadResult {
   statuses: Record<number, number>;
   /** The supply of distinct requests ran out before the window closed. */
   exhausted: boolean;
-  /** Seconds from the start until every connection had its first answer. */
+  /**
+   * The cold start: seconds from autocannon opening all the connections at once until the last of them had its
+   * first answer. Each connection sends its first request as soon as it is open and its next one as soon as it
+   * has an answer, so the server is busy with the connections it accepted first while the others wait.
+   */
   allConnectedS: number;
+  /** Answers before every connection had its first one: how busy the server was meanwhile. */
+  coldAnswers: number;
   /** Worst latency of a request sent before the window (cold connections). */
   coldMaxMs: number;
   /** Every answer of the run, warm-up and grace included. */
   answered: number;
+  connections: number;
 }
 
 export interface LoadOptions {
@@ -68,6 +75,7 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
   let lastOkInWindow = 0;
   let allConnectedAt = 0;
   let answered = 0;
+  let coldAnswers = 0;
   const started = performance.now();
 
   const requests = o.next
@@ -104,6 +112,7 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     const sentAt = now - ms;
     answered += 1;
     if (!allConnectedAt) {
+      coldAnswers += 1;
       connected.add(client);
       if (connected.size === o.connections) allConnectedAt = now;
     }
@@ -146,6 +155,8 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     statuses,
     exhausted,
     allConnectedS: allConnectedAt / 1000,
+    coldAnswers,
+    connections: o.connections,
     coldMaxMs,
     answered,
   };

@@ -1,7 +1,7 @@
 // The same load on the bare hello endpoint and on the endpoint under test, one right after the other.
 import { load, type LoadOptions, type LoadResult } from './load.ts';
 import { cpuSeconds, RssSampler } from './rss.ts';
-import type { BenchContext } from './types.ts';
+import type { BenchContext, Measured } from './types.ts';
 import type { Child } from './server.ts';
 
 export interface Pair {
@@ -43,6 +43,16 @@ export function describeRun(what: string, p: Pair): string {
     `${r.exhausted ? ', the prepared supply ran out before the window closed' : ''}; ` +
     `latency p50 ${ms(r.p50)} / p95 ${ms(r.p95)} / p99 ${ms(r.p99)} / max ${ms(r.max)} (hello: ${ms(h.p50)} / ${ms(h.p95)} / ${ms(h.p99)} / ${ms(h.max)}); ` +
     `server CPU per request ${p.cpuMsPerRequest.it.toFixed(2)} ms (hello ${p.cpuMsPerRequest.hello.toFixed(3)} ms, ${(p.cpuMsPerRequest.it / p.cpuMsPerRequest.hello).toFixed(0)}×); ` +
-    `cold start: every connection had an answer after ${r.allConnectedS.toFixed(1)} s (hello ${h.allConnectedS.toFixed(1)} s), worst request before the window ${Math.round(r.coldMaxMs)} ms.`
+    `cold start: the last of the ${r.connections} connections opened at once had its first answer after ${r.allConnectedS.toFixed(2)} s (hello ${h.allConnectedS.toFixed(2)} s), ` +
+    `while the server answered ${r.coldAnswers} requests on the connections it had accepted (hello ${h.coldAnswers}); worst request before the window ${Math.round(r.coldMaxMs)} ms.`
   );
+}
+
+/** Issue 15's three figures of an endpoint under 64 connections: throughput, p99, and the cold start in ms. */
+export function endpointFigures(name: 'buyer-refund' | 'notify-refund' | 'admin-approve', p: Pair): Measured[] {
+  return [
+    { key: `${name}.rps`, value: p.it.rps, hello: p.hello.rps },
+    { key: `${name}.p99`, value: p.it.p99, hello: p.hello.p99 },
+    { key: `${name}.cold`, value: p.it.allConnectedS * 1000, hello: p.hello.allConnectedS * 1000 },
+  ];
 }

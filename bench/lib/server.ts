@@ -1,22 +1,34 @@
-// Starts the real server (node --import tsx server/main.ts, sandbox mode, SQLite file) as a child process,
-// the way `npm start` runs it, and the bare hello server; both bounded by timeouts and stopped by the caller.
+// Starts the processes a benchmark needs, each bounded by timeouts and stopped by the caller: the real server
+// (started as `npm start` starts it: bench/lib/target.ts), the WeChat Pay sandbox as its own process, and the
+// bare Express reference. Every child is also killed if the runner itself exits, so nothing outlives a run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { ROOT, sandboxLaunch, serverLaunch, type Launch } from './target.ts';
 
-export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export { ROOT } from './target.ts';
 export const BENCH_ADMIN = { username: 'merchant', password: 'correct-horse-battery' };
 
 export interface Child {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** Date.now() when the process was spawned */
+  spawnedAt: number;
   sandboxUrl?: string;
   logs(): string;
   stop(): Promise<number | null>;
 }
 
-/** Environment for a benchmark server: production timings unless a benchmark says otherwise. */
-export function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+const alive = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of alive) c.kill('SIGKILL');
+});
+
+/**
+ * Environment for a benchmark server: production timings unless a benchmark says otherwise. `databaseUrl`
+ * is the SQLite file in the data folder unless given (PostgreSQL: bench/lib/postgres.ts).
+ */
+export function serverEnv(dataDir: string, extra: Record<string, string> = {}, databaseUrl = `file:${path.join(dataDir, 'mall.db')}`): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -24,7 +36,7 @@ export function serverEnv(dataDir: string, extra: Record<string, string> = {}): 
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir,
-    DATABASE_URL: `file:${path.join(dataDir, 'mall.db')}`,
+    DATABASE_URL: databaseUrl,
     ADMIN_USERNAME: BENCH_ADMIN.username,
     ADMIN_PASSWORD: BENCH_ADMIN.password,
     LOG_LEVEL: 'info', // the production default; request lines are debug, so this costs nothing per request
@@ -32,8 +44,10 @@ export function serverEnv(dataDir: string, extra: Record<string, string> = {}): 
   };
 }
 
-function spawnUntil(args: string[], env: Record<string, string>, ready: (line: string) => { url: string; sandboxUrl?: string } | null, what: string): Promise<Child> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnUntil(cwd: string, args: string[], env: Record<string, string>, ready: (line: string) => { url: string; sandboxUrl?: string } | null, what: string): Promise<Child> {
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  alive.add(child);
   let out = '';
   const keep = (c: Buffer) => {
     out += c.toString('utf8');
@@ -41,7 +55,12 @@ function spawnUntil(args: string[], env: Record<string, string>, ready: (line: s
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      alive.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -59,6 +78,7 @@ function spawnUntil(args: string[], env: Record<string, string>, ready: (line: s
             ...hit,
             pid: child.pid!,
             child,
+            spawnedAt,
             logs: () => out,
             stop: async () => {
               if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -81,44 +101,45 @@ function spawnUntil(args: string[], env: Record<string, string>, ready: (line: s
   });
 }
 
-/** The wx-mall server. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…'] for profiling. */
+function jsonLine(line: string): Record<string, unknown> | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function start(l: Launch, nodeArgs: string[], env: Record<string, string>, ready: Parameters<typeof spawnUntil>[3], what: string): Promise<Child> {
+  return spawnUntil(l.cwd, l.args(nodeArgs), env, ready, what);
+}
+
+/** The wx-mall server of the target tree. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…'] for profiling. */
 export function startMall(env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
-  return spawnUntil(['--import', 'tsx', ...nodeArgs, path.join(ROOT, 'server', 'main.ts')], env, (line) => {
-    if (!line.startsWith('{')) return null;
-    try {
-      const j = JSON.parse(line) as { msg?: string; url?: string; sandboxUrl?: string };
-      return j.msg === 'listening' && j.url ? { url: j.url, sandboxUrl: j.sandboxUrl } : null;
-    } catch {
-      return null;
-    }
+  return start(serverLaunch(), nodeArgs, env, (line) => {
+    const j = jsonLine(line);
+    return j?.msg === 'listening' && typeof j.url === 'string' ? { url: j.url, sandboxUrl: j.sandboxUrl as string | undefined } : null;
   }, 'wx-mall server');
 }
 
 /**
- * The WeChat Pay sandbox as its own process (`tsx server/sandbox/main.ts`, the server's SANDBOX_URL mode):
- * WeChat's side of the work (its TLS, signatures, bookkeeping, notifications) is then not counted in the
- * server's CPU and memory, as with the real WeChat Pay. Its materials are in `${dataDir}/sandbox`.
+ * The WeChat Pay sandbox as its own process (this tree's, the server's SANDBOX_URL mode): WeChat's side of the
+ * work (its TLS, signatures, bookkeeping, notifications, latency) is then not counted in the server's CPU and
+ * memory, as with the real WeChat Pay. Its materials are in `${dataDir}/sandbox`. It answers in WeChat's
+ * 100–300 ms (SANDBOX_LATENCY_MS, drawn per answer) unless a benchmark says otherwise.
  */
 export function startSandboxProcess(dataDir: string, extra: Record<string, string> = {}): Promise<Child> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SANDBOX_DATA_DIR: dataDir, SANDBOX_PORT: '0', ...extra };
-  return spawnUntil(['--import', 'tsx', path.join(ROOT, 'server', 'sandbox', 'main.ts')], env, (line) => {
-    try {
-      const j = JSON.parse(line) as { sandboxUrl?: string };
-      return j.sandboxUrl ? { url: j.sandboxUrl, sandboxUrl: j.sandboxUrl } : null;
-    } catch {
-      return null;
-    }
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SANDBOX_DATA_DIR: dataDir, SANDBOX_PORT: '0', SANDBOX_LATENCY_MS: '100-300', ...extra };
+  return start(sandboxLaunch(), [], env, (line) => {
+    const j = jsonLine(line);
+    return typeof j?.sandboxUrl === 'string' ? { url: j.sandboxUrl, sandboxUrl: j.sandboxUrl } : null;
   }, 'sandbox');
 }
 
-/** The bare Express 5 hello server (bench/hello-server.ts). */
-export function startHello(): Promise<Child> {
-  return spawnUntil(['--import', 'tsx', path.join(ROOT, 'bench', 'hello-server.ts')], { PATH: process.env.PATH ?? '', NODE_ENV: 'production' }, (line) => {
-    try {
-      const j = JSON.parse(line) as { url?: string };
-      return j.url ? { url: j.url } : null;
-    } catch {
-      return null;
-    }
+/** The bare Express 5 hello server (bench/hello-server.mjs, plain JavaScript as the built server is); PORT=0 picks one. */
+export function startHello(port = 0): Promise<Child> {
+  return spawnUntil(ROOT, [path.join(ROOT, 'bench', 'hello-server.mjs')], { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port) }, (line) => {
+    const j = jsonLine(line);
+    return typeof j?.url === 'string' ? { url: j.url } : null;
   }, 'hello server');
 }

@@ -1,23 +1,28 @@
-// What a benchmark hands back to bench/run.ts for docs/benchmarks.md.
+// What a benchmark is given and what it hands back to bench/run.ts.
+import type { DbKind } from './database.ts';
+import type { FigureKey } from './figures.ts';
+import type { PgCluster } from './postgres.ts';
 import type { Child } from './server.ts';
 
-export interface Row {
-  benchmark: string;
-  figure: string;
-  hello: string;
-  ratio: string;
-  target: string;
-  met: boolean;
+/** One measured figure (its label, unit and goal are in bench/lib/figures.ts). */
+export interface Measured {
+  key: FigureKey;
+  value: number;
+  /** bare Express's same figure in the same run, when there is one: the ratio is the result on a shared machine */
+  hello?: number;
 }
 
 export interface BenchResult {
-  rows: Row[];
+  figures: Measured[];
   notes: string[];
-  /** The server's highest VmRSS while this benchmark's load ran, MB. */
-  maxRssMb: number;
+  /** The server's highest VmRSS while this benchmark's load ran, MB (none: it ran no load worth counting). */
+  maxRssMb?: number;
 }
 
 export interface BenchContext {
+  db: DbKind;
+  /** the run's PostgreSQL cluster (db 'postgres') */
+  pg: PgCluster | null;
   hello: Child;
   /** Extra node flags for the server child, e.g. --cpu-prof (BENCH_CPU_PROF=1). */
   nodeArgs: string[];
@@ -27,11 +32,7 @@ export interface BenchContext {
 export interface Benchmark {
   name: string;
   title: string;
+  /** the databases it runs on (default both); a note says why when one is left out */
+  databases?: { only: DbKind; why: string };
   run(ctx: BenchContext): Promise<BenchResult>;
 }
-
-export const fmt = {
-  rps: (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`,
-  ms: (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`,
-  ratio: (n: number) => `${n.toFixed(2)}×`,
-};

@@ -18,7 +18,7 @@ step('Prisma: both generated clients (SQLite and PostgreSQL) imported');
 const dir = mkdtempSync(path.join(tmpdir(), 'wxmall-mem-'));
 const url = `file:${path.join(dir, 'mall.db')}`;
 await client.migrate(url);
-const db = client.createDb(url);
+const db = await client.createDb(url);
 await db.$queryRawUnsafe('SELECT 1');
 step('Prisma: client connected, first raw query');
 await db.refund.findFirst();

@@ -1,6 +1,7 @@
 // Diagnostic preload for the server: for every HTTP request, when it arrived, when it asked the SQLite adapter
 // for a transaction, when it got it, and when the response finished; and when each connection was accepted.
-// BENCH_NODE_ARGS='--import ./bench/tools/trace-preload.ts' npm run bench -- buyer-refund, then read
+// BENCH_NODE_ARGS="--import tsx --import $PWD/bench/tools/trace-preload.ts" npm run bench -- --db=sqlite buyer-refund
+// (tsx for this file; an absolute path, as the server runs in the measured tree), then read
 // ${TMPDIR}/wxmall-trace-<pid>.json (written on exit). It slows every promise down (AsyncLocalStorage): for
 // finding where time goes, never for figures.
 import { AsyncLocalStorage } from 'node:async_hooks';
