@@ -1,4 +1,4 @@
-// A throwaway PostgreSQL cluster on loopback for the test pass on PostgreSQL (tooling.md's recipe):
+// A throwaway PostgreSQL cluster on loopback for the test pass on PostgreSQL.
 // initdb refuses root, so as root the cluster is made and run by the `postgres` user in a scratch folder.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

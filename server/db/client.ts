@@ -2,13 +2,10 @@
 // (several instances, node-postgres). Both generated clients come from schemas that differ only in provider.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/sqlite/client.ts';
-import { PrismaClient as PgPrismaClient } from './generated/postgresql/client.ts';
+import type { PrismaClient } from './generated/sqlite/client.ts';
 import { migrateSqlite } from './migrate.ts';
 import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
-import { TunedSqliteAdapterFactory } from './sqlite-adapter.ts';
 import { crashPoint } from '../test-faults.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 
@@ -46,18 +43,24 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
 const postgresClients = new WeakSet<object>();
 
-export function createDb(url: string): Db {
+/**
+ * Opens the client of the configured database. Only that provider's client, adapter and driver are loaded:
+ * a SQLite mall never loads node-postgres, nor a PostgreSQL one better-sqlite3.
+ */
+export async function createDb(url: string): Promise<Db> {
   if (isPostgres(url)) {
+    const [{ PrismaPg }, { PrismaClient: PgPrismaClient }] = await Promise.all([import('@prisma/adapter-pg'), import('./generated/postgresql/client.ts')]);
     const adapter = new PrismaPg({ connectionString: url, max: 10 });
-    // the cast is the price of one codebase for two providers (tooling.md): the model API is identical
+    // the cast is the price of one codebase for two providers: the model API is identical
     const db = new PgPrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }) as unknown as Db;
     postgresClients.add(db);
     return db;
   }
   if (!isSqlite(url)) unsupported();
+  const [{ TunedSqliteAdapterFactory }, { PrismaClient: SqlitePrismaClient }] = await Promise.all([import('./sqlite-adapter.ts'), import('./generated/sqlite/client.ts')]);
   // busy timeout: a second process (a restarted instance, a test) waits for the write lock instead of failing
   const adapter = new TunedSqliteAdapterFactory(sqlitePath(url), 10_000);
-  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
+  return new SqlitePrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
 
 /**

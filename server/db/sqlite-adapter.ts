@@ -1,7 +1,9 @@
-// Prisma's better-sqlite3 adapter, with two things it does not do: it keeps prepared statements, and it runs
-// SQLite's WAL with synchronous=NORMAL. Why, and what that costs in durability: docs/architecture.md#sqlite-tuning.
+// Prisma's better-sqlite3 adapter, with three things it does not do: it keeps prepared statements, runs SQLite's
+// WAL with synchronous=NORMAL, and leaves checkpoints to a worker thread. Why, and what that costs in durability:
+// docs/architecture.md#sqlite-tuning.
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
 
 type Database = BetterSqlite3.Database;
 type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSqlite3['connect']>>;
@@ -9,6 +11,9 @@ type Statement = BetterSqlite3.Statement<unknown[]>;
 
 /** Prisma's queries are a few hundred shapes; a bound keeps a pathological caller from growing it forever. */
 const MAX_CACHED_STATEMENTS = 1_000;
+
+/** A kept statement's result columns, asked for by every query that reads: the same for the statement's life. */
+const columnsOf = new WeakMap<Statement, BetterSqlite3.ColumnDefinition[]>();
 
 /**
  * What the adapter does with a statement: `prepare(sql).bind(args)`, then `run()`, or `columns()` and
@@ -34,7 +39,9 @@ class BoundStatement {
   }
 
   columns(): BetterSqlite3.ColumnDefinition[] {
-    return this.stmt.columns();
+    let columns = columnsOf.get(this.stmt);
+    if (!columns) columnsOf.set(this.stmt, (columns = this.stmt.columns()));
+    return columns;
   }
 
   raw(on = true): BoundStatement {
@@ -77,7 +84,10 @@ export class TunedSqliteAdapterFactory {
   readonly adapterName: string;
   private readonly inner: PrismaBetterSqlite3;
 
-  constructor(file: string, busyTimeoutMs: number) {
+  constructor(
+    private readonly file: string,
+    busyTimeoutMs: number,
+  ) {
     this.inner = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
     this.adapterName = this.inner.adapterName;
   }
@@ -87,7 +97,15 @@ export class TunedSqliteAdapterFactory {
     const db = handleOf(adapter);
     // WAL is set once by the migration runner and stays in the file; synchronous is per connection
     db.pragma('synchronous = NORMAL');
+    // checkpoints are the worker's (sqlite-checkpointer.ts); this connection's own only past a far bound
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     keepStatements(db);
+    const checkpointer = startCheckpointer(this.file);
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      await checkpointer.stop();
+      await dispose();
+    };
     return adapter;
   }
 }

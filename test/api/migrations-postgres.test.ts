@@ -72,7 +72,7 @@ describe.skipIf(!onPostgres)('PostgreSQL migrations', () => {
     }
 
     // and the generated PostgreSQL client serves it: one row through every model
-    const db = createDb(url);
+    const db = await createDb(url);
     try {
       const now = new Date();
       await db.$transaction(async (tx) => {

@@ -325,7 +325,7 @@ describe('the generated Prisma client serves every model and field of the migrat
   it('creates one row of every model with every scalar field set, and reads each back unchanged', async () => {
     const file = freshFile();
     migrateSqlite(file, SQLITE_MIGRATIONS);
-    const db = createDb(`file:${file}`);
+    const db = await createDb(`file:${file}`);
     try {
       const ids: Record<string, Record<string, unknown>> = {};
       // values that satisfy the migrations' CHECKs; foreign keys point at the rows made before

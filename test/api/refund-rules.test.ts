@@ -190,7 +190,7 @@ describe('at most 50 refunds per order', () => {
 describe('365 days after payment', () => {
   /** Moves the payment into the past, in whichever database the server runs on (SQLite or PostgreSQL). */
   async function setPaidAt(orderNo: string, daysAgo: number) {
-    const db = createDb(server.env.DATABASE_URL);
+    const db = await createDb(server.env.DATABASE_URL);
     try {
       const when = new Date(Date.now() - daysAgo * 24 * 3600_000);
       const res = await db.$transaction((tx) => tx.order.updateMany({ where: { orderNo }, data: { paidAt: when } }));

@@ -61,7 +61,7 @@ describe('a killed server keeps every write it answered', () => {
   it.skipIf(onPostgres)('the server’s SQLite connection runs WAL with synchronous=NORMAL', async () => {
     const url = `file:${path.join(mkdtempSync(path.join(tmpdir(), 'wxmall-sync-')), 'mall.db')}`;
     await migrate(url);
-    const db = createDb(url);
+    const db = await createDb(url);
     try {
       expect(await db.$queryRawUnsafe('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
       expect(await db.$queryRawUnsafe('PRAGMA synchronous')).toEqual([{ synchronous: 1n }]); // 1 = NORMAL (2 = FULL)

@@ -26,7 +26,7 @@ interface MigrationRow {
 }
 
 async function migrationRows(databaseUrl: string): Promise<MigrationRow[] | 'no table'> {
-  const db = createDb(databaseUrl);
+  const db = await createDb(databaseUrl);
   try {
     return await db.$queryRawUnsafe<MigrationRow[]>('SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name');
   } catch (err) {
@@ -38,7 +38,7 @@ async function migrationRows(databaseUrl: string): Promise<MigrationRow[] | 'no 
 }
 
 async function tableCount(databaseUrl: string): Promise<number> {
-  const db = createDb(databaseUrl);
+  const db = await createDb(databaseUrl);
   try {
     const sql = onPostgres
       ? `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('Refund', 'Order')`

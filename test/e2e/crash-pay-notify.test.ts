@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 async function ordersDirect(databaseUrl: string, orderNos: string[]) {
-  const db = createDb(databaseUrl);
+  const db = await createDb(databaseUrl);
   try {
     const orders = await db.order.findMany({ where: { orderNo: { in: orderNos } }, select: { orderNo: true, status: true, paidAt: true } });
     const applied = await db.notification.findMany({ where: { kind: 'pay', orderNo: { in: orderNos }, outcome: 'applied' }, select: { orderNo: true } });

@@ -78,7 +78,7 @@ export interface DownRefund {
 
 /** Reads refunds straight from the database of a server that is not running (read-only). */
 export async function readRefundsDirect(databaseUrl: string, refundNos: string[]): Promise<DownRefund[]> {
-  const db = createDb(databaseUrl);
+  const db = await createDb(databaseUrl);
   try {
     const rows = await db.refund.findMany({
       where: { refundNo: { in: refundNos } },

@@ -26,7 +26,7 @@ export async function freshDatabaseUrl(dataDir: string): Promise<string> {
 
 /** Reads the server's database directly (either kind) through the app's own Prisma client. */
 export async function withDb<T>(databaseUrl: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb(databaseUrl);
+  const db = await createDb(databaseUrl);
   try {
     return await fn(db);
   } finally {

@@ -58,8 +58,10 @@ export class AnswerRecorder {
   private async recordBatch(batch: Pending[]): Promise<void> {
     try {
       await this.db.$transaction(async (tx) => {
-        await tx.wechatCall.createMany({ data: batch.map((a) => callRow(a.call, { refundId: a.c.id, orderNo: a.c.order.orderNo })) });
-        for (const { c, outcome, at, retryInMs } of batch) {
+        for (const { c, call, outcome, at, retryInMs } of batch) {
+          // a create per row, not one createMany: Prisma compiles a createMany anew for every number of rows
+          // (≈ 2–7 ms each), while a create's plan is compiled once and kept
+          await tx.wechatCall.create({ data: callRow(call, { refundId: c.id, orderNo: c.order.orderNo }) });
           if (outcome.kind === 'accepted') {
             // accepted is not refunded: the notification or a query after REFUND_QUERY_AFTER_S settles it
             await tx.refund.updateMany({
