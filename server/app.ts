@@ -75,8 +75,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(afterSalesRoutes(api, deps));
   app.use(staffRoutes(api, { db: deps.db, forgetAdminSessions: () => adminSessions.clear() }));
   app.use(uploadRoutes(api, deps)); // after mpRoutes: /api/mp's per-buyer limit applies; multipart passes express.json unread
-  const openapi = buildOpenApi(api, deps.version);
+  // built on the first request for it, not at start: most starts never serve it
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
   app.get('/api/openapi.json', (_req, res) => {
+    openapi ??= buildOpenApi(api, deps.version);
     res.json(openapi);
   });
   app.use('/api', apiNotFound);
