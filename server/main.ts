@@ -23,8 +23,9 @@ import { sandboxCashier } from './payments/sandbox-cashier.ts';
 import { seedDemoProducts } from './products/service.ts';
 import { RefundDispatcher } from './refunds/dispatcher.ts';
 import { RefundReconciler } from './refunds/reconciler.ts';
-import { loadOrCreateMaterials } from './sandbox/materials.ts';
-import { startSandbox, type Sandbox, type SandboxMerchant } from './sandbox/start.ts';
+// the sandbox's code (./sandbox/start.ts, ./sandbox/materials.ts) is imported where sandbox mode needs it: a live
+// start does not load the simulator
+import type { Sandbox, SandboxMerchant } from './sandbox/start.ts';
 import { armTestFaults, crashPoint } from './test-faults.ts';
 import { createCode2Session, WechatLoginError } from './wechat/jscode2session.ts';
 import { DomainError } from './errors.ts';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   crashPoint('before-migrate');
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
-  const db = createDb(config.databaseUrl);
+  const db = await createDb(config.databaseUrl);
 
   let sandbox: Sandbox | undefined;
   let creds: WxPayCredentials;
@@ -56,11 +57,13 @@ async function main(): Promise<void> {
   let ca: string | undefined;
   if (config.mode === 'sandbox' && config.sandbox.url) {
     // a standalone sandbox shared by several instances: its materials, not our own
+    const { loadOrCreateMaterials } = await import('./sandbox/materials.ts');
     const shared = await loadOrCreateMaterials(path.join(config.sandbox.dataDir, 'sandbox'), '127.0.0.1');
     creds = sandboxCredentials(shared.merchant);
     wxpayApiBase = wechatApiBase = config.sandbox.url;
     ca = shared.caPem;
   } else if (config.mode === 'sandbox') {
+    const { startSandbox } = await import('./sandbox/start.ts');
     sandbox = await startSandbox({
       dataDir: config.dataDir,
       port: config.sandbox.port,
