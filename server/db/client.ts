@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from './generated/sqlite/client.ts';
 import { migrateSqlite } from './migrate.ts';
-import { migratePostgres } from './migrate-postgres.ts';
 import { sqlitePath } from './sqlite-path.ts';
 import { crashPoint } from '../test-faults.ts';
 import { REPO_ROOT } from '../repo-root.ts';
@@ -31,7 +30,11 @@ function unsupported(): never {
 /** Applies pending migrations. Safe to run from several processes at once. */
 export async function migrate(url: string): Promise<string[]> {
   const hooks = { afterSql: () => crashPoint('during-migration') }; // test-only
-  if (isPostgres(url)) return migratePostgres(url, POSTGRES_MIGRATIONS, hooks);
+  if (isPostgres(url)) {
+    // node-postgres is loaded only for a PostgreSQL database (≈ 0.1 s of a SQLite start)
+    const { migratePostgres } = await import('./migrate-postgres.ts');
+    return migratePostgres(url, POSTGRES_MIGRATIONS, hooks);
+  }
   if (!isSqlite(url)) unsupported();
   const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
