@@ -3,6 +3,7 @@
 //   npm run bench -- <name> [<name>…]    only these; prints their tables (docs/benchmarks.md keeps one whole run)
 //   --db=sqlite | --db=postgres          one database only (printed, not written)
 //   --record-before                      store the figures in bench/before.json instead (with BENCH_TARGET=<checkout>)
+//   --record-before=<figure>,<figure>…   store only these figures (e.g. buyer-refund.cold), the rest of before.json kept
 // BENCH_TARGET=/path/to/checkout measures that tree's server; BENCH_CPU_PROF=1 also writes a V8 CPU profile of each
 // server to bench/.profiles/; BENCH_NODE_ARGS='--max-semi-space-size=2' passes node flags to the server (to try
 // them; not for the record); BENCH_WINDOW_S=3 shortens the 64-connection windows (trials only); BENCH_OUT=file
@@ -19,16 +20,21 @@ import { dispatcher } from './dispatcher.ts';
 import { readBefore, recordBefore, BEFORE_FILE, type RecordedRun } from './lib/before.ts';
 import type { DbKind } from './lib/database.ts';
 import { PgCluster } from './lib/postgres.ts';
+import { figureDef, FIGURES, type FigureKey } from './lib/figures.ts';
 import { DB_NAME, dbSection, type DbRun } from './lib/report.ts';
 import { RssSampler } from './lib/rss.ts';
 import { startHello } from './lib/server.ts';
 import { buildOnce, ROOT, sandboxLaunch, serverLaunch, TARGET, targetRevision } from './lib/target.ts';
 import type { Benchmark, Measured } from './lib/types.ts';
 import { notifyRefund } from './notify-refund.ts';
+import { scaleOut } from './scale-out.ts';
 import { startup } from './startup.ts';
 
 // startup first, while the machine is quietest; the load benchmarks after
 const ALL: Benchmark[] = [startup, dispatcherBacklog, dispatcher, buyerRefund, notifyRefund, adminApprove, adminQueue];
+// only when named (`npm run bench -- scale-out`): minutes of their own, and not a figure of issue 15's table
+const ON_REQUEST: Benchmark[] = [scaleOut];
+const KNOWN: Benchmark[] = [...ALL, ...ON_REQUEST];
 const DATABASES: DbKind[] = ['sqlite', 'postgres'];
 
 function machine(pg: PgCluster | null): string[] {
@@ -55,7 +61,7 @@ function machine(pg: PgCluster | null): string[] {
 const HOW = [
   '- **Dispatcher figures** come from the sandbox’s own record of the refund calls it received (`GET /sandbox/refund-calls`, `at` in ms): the rate is (calls − 1) / (last − first), the peak the most calls in any sliding window [t, t + 1 s). The sandbox (WeChat: mutual TLS, signed answers, a random 100–300 ms per answer) runs in its own process. *Backlog*: 400 due `APPROVED` refunds written while the server is stopped, then the server starts (`WXPAY_REFUND_QPS=150`, `REFUND_ORDER_GAP_S=0`); “process start to first call” is from the server’s spawn to the sandbox’s first call. *2,000 refunds*: the server is up and idle, then all 2,000 are made due at once.',
   '- **Throughput and p99** are measured in steady state: a 10 s window that opens after a 3 s warm-up once every one of the 64 connections has had an answer; only 2xx answers count, percentiles are exact; every request is a different order or refund. Bare Express (`GET /hello`) gets the same load right before.',
-  '- **First answer to every one of 64 connections opened at once on a busy server** (the cold start): autocannon opens all 64 connections at once to the freshly started server; each connection sends its first request as soon as it is open and its next one as soon as it has an answer, so the server is busy with the connections it accepted first while the others wait to be accepted and read. The figure is the time from opening them until the last of the 64 has its first answer (the details give how many answers the server gave meanwhile). The clients are connected within tens of milliseconds; what waits is the server’s accepting of the last connections while its event loop serves the first ones, so the figure scales with the CPU per request and swings widely from run to run, depending on how many connections the server had accepted before it got busy: bare Express’s own figure, next to it, shows the floor on this machine.',
+  '- **First answer to every one of 64 connections opened at once on a busy server** (the cold start): while the 64-connection load goes on, once its window and grace are over (so that nothing here touches the throughput and p99), a client in a process of its own (`bench/lib/burst-client.mjs`, plain node, raw `net.connect`) opens 64 new keep-alive connections at once, each sending one real request of the benchmark (distinct orders or refunds from the load’s own prepared supply), and times each one’s first complete answer from the moment all 64 `connect()` calls were issued. The figure is the time until the last of the 64 had its answer: three such bursts 2 s apart, the worst in the table (the promise is about every connection), each burst in the details with its statuses, when the server had accepted all 64 (its listening socket’s queue, sampled every 5 ms) and how many answers the load got meanwhile. Bare Express gets the same bursts under its own load. The kernel completes the 64 handshakes within tens of milliseconds; the server then accepts one connection per event-loop iteration (libuv ≥ 1.45). On SQLite, whose driver is synchronous, each iteration serves every request ready on the load’s 64 connections from start to answer, so the load gets ≈ 64 × 65 answers during a burst and the figure is ≈ 64 × 64 × the CPU per request; on PostgreSQL the iterations are short, the 64 are accepted within a second or two, and the rest is queueing with the load’s requests. Until this method, the figure was autocannon’s own ramp: its 64 connections opened at the start of the load on an idle, just-started server, timed on the runner’s event loop that also sets up and parses the other connections’ requests; that ramp is still in the details, and a “before” measured that way is marked so.',
   '- **Resident memory** is the server process’s `VmRSS`: under load, the highest of samples every 100 ms during the dispatcher and endpoint benchmarks; at idle, 5 s after it says it is listening, nothing asked of it, the sandbox in its own process (median of 3 starts). Bare Express’s are taken the same way.',
   '- **Start** is from spawning the server process to its first 200 on `/healthz` (polled every 5 ms), on a database migrated by an earlier start: median of 5 starts. Bare Express: spawn to first 200 on `/hello`.',
 ];
@@ -72,26 +78,31 @@ interface Args {
   names: string[];
   dbs: DbKind[];
   recordBefore: boolean;
+  /** --record-before=<figure>,…: only these are stored */
+  recordOnly?: FigureKey[];
 }
 
 function parseArgs(argv: string[]): Args {
   const names = argv.filter((a) => !a.startsWith('-'));
-  const unknown = names.filter((n) => !ALL.some((b) => b.name === n));
+  const unknown = names.filter((n) => !KNOWN.some((b) => b.name === n));
   const db = argv.find((a) => a.startsWith('--db='))?.slice('--db='.length);
-  const flags = argv.filter((a) => a.startsWith('-') && !a.startsWith('--db=') && a !== '--record-before');
-  if (unknown.length > 0 || flags.length > 0 || (db !== undefined && !DATABASES.includes(db as DbKind))) {
+  const only = argv.find((a) => a.startsWith('--record-before='))?.slice('--record-before='.length).split(',').filter(Boolean);
+  const badKeys = (only ?? []).filter((k) => !FIGURES.some(([key]) => key === k));
+  const flags = argv.filter((a) => a.startsWith('-') && !a.startsWith('--db=') && a !== '--record-before' && !a.startsWith('--record-before='));
+  if (unknown.length > 0 || flags.length > 0 || badKeys.length > 0 || only?.length === 0 || (db !== undefined && !DATABASES.includes(db as DbKind))) {
     console.error(
-      `usage: npm run bench -- [--db=sqlite|--db=postgres] [--record-before] [<name>…]\n` +
-        `benchmarks: ${ALL.map((b) => b.name).join(', ')}${unknown.length ? `\nunknown: ${unknown.join(', ')}` : ''}${flags.length ? `\nunknown option: ${flags.join(', ')}` : ''}`,
+      `usage: npm run bench -- [--db=sqlite|--db=postgres] [--record-before[=<figure>,…]] [<name>…]\n` +
+        `benchmarks: ${KNOWN.map((b) => b.name).join(', ')}${unknown.length ? `\nunknown: ${unknown.join(', ')}` : ''}${flags.length ? `\nunknown option: ${flags.join(', ')}` : ''}` +
+        `${badKeys.length || only?.length === 0 ? `\nfigures: ${FIGURES.map(([k]) => k).join(', ')}${badKeys.length ? `\nunknown figure: ${badKeys.join(', ')}` : ''}` : ''}`,
     );
     process.exit(2);
   }
-  return { names, dbs: db ? [db as DbKind] : DATABASES, recordBefore: argv.includes('--record-before') };
+  return { names, dbs: db ? [db as DbKind] : DATABASES, recordBefore: argv.some((a) => a === '--record-before' || a.startsWith('--record-before=')), recordOnly: only as FigureKey[] | undefined };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const chosen = args.names.length > 0 ? ALL.filter((b) => args.names.includes(b.name)) : ALL;
+  const chosen = args.names.length > 0 ? KNOWN.filter((b) => args.names.includes(b.name)) : ALL;
   const started = new Date();
   const load0 = os.loadavg();
   const log = (msg: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
@@ -167,11 +178,18 @@ async function main(): Promise<void> {
         server: serverLaunch().describe,
         command,
         loadAverage: { start: load0.map((l) => +l.toFixed(2)), end: load1.map((l) => +l.toFixed(2)) },
-        figures: Object.fromEntries(r.figures.filter((f) => Number.isFinite(f.value)).map((f: Measured) => [f.key, { value: +f.value.toFixed(3), ...(f.hello !== undefined ? { hello: +f.hello.toFixed(3) } : {}) }])),
+        figures: Object.fromEntries(
+          r.figures
+            .filter((f) => Number.isFinite(f.value))
+            .map((f: Measured) => {
+              const method = figureDef(f.key).method?.id; // so that a later change of method shows against it
+              return [f.key, { value: +f.value.toFixed(3), ...(f.hello !== undefined && Number.isFinite(f.hello) ? { hello: +f.hello.toFixed(3) } : {}), ...(method ? { method } : {}) }];
+            }),
+        ),
       };
     }
-    recordBefore(recorded);
-    log(`recorded the figures of ${targetRevision()} in ${path.relative(ROOT, BEFORE_FILE)} (${Math.round(seconds)} s)`);
+    recordBefore(recorded, args.recordOnly);
+    log(`recorded ${args.recordOnly ? args.recordOnly.join(', ') : 'the figures'} of ${targetRevision()} in ${path.relative(ROOT, BEFORE_FILE)} (${Math.round(seconds)} s)`);
   }
   const sections = runs.flatMap((r) => [...dbSection(r, args.recordBefore ? undefined : before[r.db], '###'), '']);
   const details = runs.flatMap((r) => [`### ${DB_NAME[r.db]}`, '', ...r.notes.map((n) => `- ${n}`), '']);

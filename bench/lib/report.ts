@@ -1,6 +1,6 @@
 // The tables of a run: one per database, issue 15's figures in its order, before → after, the after figure as a
 // ratio to bare Express measured in the same run, the goal, met or missed.
-import type { RecordedRun } from './before.ts';
+import type { RecordedFigure, RecordedRun } from './before.ts';
 import type { DbKind } from './database.ts';
 import { FIGURES, figureDef, formatRatio, formatValue, type FigureKey } from './figures.ts';
 import type { Measured } from './types.ts';
@@ -21,6 +21,13 @@ function withRatio(key: FigureKey, value: number, hello?: number): string {
   return d.ratio === 'none' ? v : `${v} (${formatRatio(key, value, hello)})`;
 }
 
+/** A before value, marked when it was measured another way than the figure is now (bench/lib/figures.ts `method`). */
+function beforeCell(key: FigureKey, b: RecordedFigure): string {
+  const method = figureDef(key).method;
+  const cell = withRatio(key, b.value, b.hello);
+  return method && b.method !== method.id ? `${cell} (${method.old})` : cell;
+}
+
 function ratioCell(key: FigureKey, m: Measured): string {
   const d = figureDef(key);
   const r = formatRatio(key, m.value, m.hello);
@@ -37,7 +44,7 @@ export function figureTable(run: DbRun, before: RecordedRun | undefined, section
     const b = before?.figures[key];
     if (!m && !b) continue;
     const met = !m ? '—' : d.met === null ? '—' : d.met(m.value, m.hello) ? '✅ met' : '❌ missed';
-    rows.push(`| ${d.label} | ${b ? withRatio(key, b.value, b.hello) : '—'} | ${m ? formatValue(d.unit, m.value) : 'not measured'} | ${m ? ratioCell(key, m) : '—'} | ${d.goal} | ${met} |`);
+    rows.push(`| ${d.label} | ${b ? beforeCell(key, b) : '—'} | ${m ? formatValue(d.unit, m.value) : 'not measured'} | ${m ? ratioCell(key, m) : '—'} | ${d.goal} | ${met} |`);
   }
   if (rows.length === 0) return [];
   return ['| figure | before | after | after as ratio to bare Express, same run | goal | met? |', '|---|---|---|---|---|---|', ...rows];
@@ -48,7 +55,9 @@ export function dbSection(run: DbRun, before: RecordedRun | undefined, level = '
   return [
     `${level} ${DB_NAME[run.db]}`,
     '',
-    before ? `Before: ${before.revision}, ${before.server}, recorded ${before.recorded} (bench/before.json).` : 'Before: not recorded for this database (bench/before.json).',
+    before
+      ? `Before: ${before.revision}, ${before.server}, recorded ${before.recorded}${(before.amended ?? []).map((a) => `; ${a.figures.join(', ')} measured again ${a.recorded} (${a.revision}, \`${a.command}\`)`).join('')} (bench/before.json).`
+      : 'Before: not recorded for this database (bench/before.json).',
     '',
     ...figureTable(run, before, 'issue'),
     '',
