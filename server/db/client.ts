@@ -47,8 +47,8 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 const postgresClients = new WeakSet<object>();
 
 /**
- * Opens the client of the configured database. Only that provider's client, adapter and driver are loaded:
- * a SQLite mall never loads node-postgres, nor a PostgreSQL one better-sqlite3.
+ * Opens the client of the configured database. Only that provider's generated client and adapter are loaded:
+ * a SQLite mall never loads node-postgres nor the PostgreSQL client.
  */
 export async function createDb(url: string): Promise<Db> {
   if (isPostgres(url)) {
