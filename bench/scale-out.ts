@@ -5,8 +5,8 @@
 //  - the dispatcher draining 2,000 approved refunds at WXPAY_REFUND_QPS=150, a budget the instances share
 //    through the database, so 2 processes must still stay ≤ 150 calls in any second;
 // and where the machine's cores went meanwhile (servers, load generator, sandbox, PostgreSQL, other work): on 2
-// cores shared by all of them, that is the ceiling a second process runs into. Not in the default run (≈ 4 min per
-// database): `npm run bench -- scale-out`.
+// cores shared by all of them, that is the ceiling a second process runs into. Not in the default run (≈ 3 min per
+// database here): `npm run bench -- scale-out`.
 import { describeCpu, type CpuSpent } from './lib/machine-cpu.ts';
 import { DB_NAME } from './lib/report.ts';
 import { buyerSteps, type BuyerStep } from './lib/scale-buyer.ts';
