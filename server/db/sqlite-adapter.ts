@@ -1,6 +1,6 @@
-// Prisma's better-sqlite3 adapter, with three things it does not do: it keeps prepared statements, runs SQLite's
-// WAL with synchronous=NORMAL, and leaves checkpoints to a worker thread. Why, and what that costs in durability:
-// docs/architecture.md#sqlite-tuning.
+// Prisma's better-sqlite3 adapter, with four things it does not do: it keeps prepared statements, runs SQLite's
+// WAL with synchronous=NORMAL, leaves checkpoints to a worker thread, and opens transactions with BEGIN IMMEDIATE
+// (so several processes can share one file). Why, and what that costs: docs/architecture.md#sqlite-tuning.
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
@@ -54,11 +54,54 @@ class BoundStatement {
   }
 }
 
-/** Makes `db.prepare` return kept statements (least recently used dropped beyond the bound). */
+/**
+ * The adapter opens every transaction with a plain (deferred) `BEGIN`: it reads in a snapshot and asks for the
+ * write lock at its first write. When another process on the same file wrote in between, SQLite refuses that
+ * upgrade at once (SQLITE_BUSY_SNAPSHOT: waiting could not help) and the request fails. `BEGIN IMMEDIATE` takes the
+ * write lock first, waiting for it under the busy timeout, so a transaction never meets another process's commit
+ * half-way. Within one process nothing changes: the adapter runs its transactions one at a time anyway.
+ *
+ * The adapter holds its transaction mutex when it runs BEGIN and does not release it if BEGIN throws; so when the
+ * lock is still not free after the busy timeout, this falls back to the deferred BEGIN, which cannot be busy: the
+ * transaction then fails at its first write, as before, and releases the mutex on its rollback.
+ */
+class ImmediateBegin {
+  private readonly immediate: Statement;
+  private readonly deferred: Statement;
+
+  constructor(prepare: (sql: string) => Statement) {
+    this.immediate = prepare('BEGIN IMMEDIATE');
+    this.deferred = prepare('BEGIN');
+  }
+
+  get reader(): boolean {
+    return false;
+  }
+
+  bind(): ImmediateBegin {
+    return this;
+  }
+
+  run(): BetterSqlite3.RunResult {
+    try {
+      return this.immediate.run();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      return this.deferred.run();
+    }
+  }
+}
+
+/**
+ * Makes `db.prepare` return kept statements (least recently used dropped beyond the bound), and the adapter's
+ * `BEGIN` an ImmediateBegin.
+ */
 function keepStatements(db: Database): void {
   const cache = new Map<string, Statement>();
   const prepare = db.prepare.bind(db) as (sql: string) => Statement;
-  (db as unknown as { prepare: (sql: string) => BoundStatement }).prepare = (sql: string) => {
+  const begin = new ImmediateBegin(prepare);
+  (db as unknown as { prepare: (sql: string) => BoundStatement | ImmediateBegin }).prepare = (sql: string) => {
+    if (sql === 'BEGIN') return begin;
     let stmt = cache.get(sql);
     if (stmt) {
       cache.delete(sql); // re-inserted below: a Map iterates in insertion order, so the first key is the oldest

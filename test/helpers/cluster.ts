@@ -80,8 +80,8 @@ export interface Cluster {
 }
 
 /**
- * `n` instances on one fresh PostgreSQL database and one standalone sandbox, all started at once (the
- * migrations run once, under their advisory lock). Only for PostgreSQL: SQLite is one process's file.
+ * `n` instances on one fresh database and one standalone sandbox, all started at once (the migrations run
+ * once, under their lock). On SQLite they share one file, as processes on one machine can.
  */
 export async function startCluster(n: number, env: Record<string, string> = {}, sandboxEnv: Record<string, string> = {}): Promise<Cluster> {
   const sandbox = await startSharedSandbox(sandboxEnv);
