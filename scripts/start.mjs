@@ -23,7 +23,7 @@ function newestUnder(dir) {
   return newest;
 }
 
-const bundles = ['server.mjs', 'sandbox.mjs'].map((f) => path.join(root, 'dist', f));
+const bundles = ['server.mjs', 'send-thread-worker.mjs', 'sandbox.mjs'].map((f) => path.join(root, 'dist', f));
 const built = Math.min(...bundles.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
 // server/ holds the generated Prisma clients too (server/db/generated/, rewritten when prisma/ changes);
 // the build's own options and tsconfig.json (which esbuild reads) shape the output as well

@@ -2,6 +2,7 @@
 // v2-gateway.ts) or APIv3 (JSON, v3-gateway.ts), chosen by WXPAY_API_VERSION in build.ts. The refund
 // dispatcher, the reconciler and the pay flow speak only to this (docs/wechatpay.md#two-protocols-behind-one-gateway).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SendTiming } from '../lib/slot-gate.ts';
 
 export type ApiVersion = 'v2' | 'v3';
 
@@ -94,9 +95,14 @@ export interface PayGateway {
   apiVersion: ApiVersion;
   appid: string;
 
-  refund(input: { outTradeNo: string; outRefundNo: string; totalFee: number; refundFee: number; reason?: string }): Promise<
-    Called<{ kind: 'accepted'; refundId: string }>
-  >;
+  /**
+   * With `timing` (the dispatcher's paced calls) the call goes at that slot from a thread of its own, or the
+   * promise rejects with SlotMissed and nothing was sent.
+   */
+  refund(
+    input: { outTradeNo: string; outRefundNo: string; totalFee: number; refundFee: number; reason?: string },
+    timing?: SendTiming,
+  ): Promise<Called<{ kind: 'accepted'; refundId: string }>>;
   queryRefund(outRefundNo: string): Promise<Called<{ kind: 'found'; refund: RefundReport } | { kind: 'not_found' }>>;
   /**
    * Sends an ABNORMAL refund's money to the merchant's bank card instead (v3 apply-abnormal-refund).

@@ -62,7 +62,7 @@ export function v2Calls(
   notifyUrl: (kind: 'pay' | 'refund') => string,
 ): Pick<PayGateway, 'refund' | 'queryRefund' | 'prepay' | 'paymentParams' | 'queryTrade' | 'closeTrade' | 'close'> {
   return {
-    async refund(input) {
+    async refund(input, timing) {
       const { outcome, call } = await client.refund({
         outTradeNo: input.outTradeNo,
         outRefundNo: input.outRefundNo,
@@ -70,7 +70,7 @@ export function v2Calls(
         refundFee: input.refundFee,
         refundDesc: input.reason,
         notifyUrl: notifyUrl('refund'),
-      });
+      }, timing);
       return { outcome, call };
     },
 

@@ -78,8 +78,8 @@ export function v3Calls(
   notifyUrl: (kind: 'pay' | 'refund') => string,
 ): Pick<PayGateway, 'refund' | 'queryRefund' | 'settleAbnormal' | 'prepay' | 'paymentParams' | 'queryTrade' | 'closeTrade' | 'close'> {
   return {
-    async refund(input) {
-      const { outcome, call } = await client.refund({ ...input, notifyUrl: notifyUrl('refund') });
+    async refund(input, timing) {
+      const { outcome, call } = await client.refund({ ...input, notifyUrl: notifyUrl('refund') }, timing);
       return { outcome: outcome.kind === 'accepted' ? { kind: 'accepted', refundId: outcome.refundId } : outcome, call: v3Evidence(call) };
     },
 

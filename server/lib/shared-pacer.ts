@@ -49,9 +49,9 @@ export class SharedPacer {
     }
   }
 
-  /** Whether a slot from take() may still be used now (false: take another one). */
-  usable(slot: number): boolean {
-    return slot >= Date.now() - LATE_SLOTS * this.intervalMs;
+  /** How late after its time a slot may still be used (whoever sends checks it: lib/slot-gate.ts). */
+  get lateMs(): number {
+    return LATE_SLOTS * this.intervalMs;
   }
 
   /** Waits until the slot's time. */

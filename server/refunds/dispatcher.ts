@@ -2,11 +2,13 @@
 // and sends them to /secapi/pay/refund, paced under WXPAY_REFUND_QPS, one order's calls REFUND_ORDER_GAP_S
 // apart. The refund is REFUNDING in the database before WeChat is called; its out_refund_no and fee never change.
 //
-// At the cap (150 calls/s) the database is the busy part, so the loop keeps its writes few: send slots are
-// reserved a few at a time (SharedPacer), each refund is claimed in its own small transaction while the
-// previous one waits for its slot, and what WeChat answered is recorded for several calls in one transaction
-// (docs/benchmarks.md, "Dispatcher"). A crash before that record is the "answer lost" case the lease already
-// covers: the refund is sent again with the same out_refund_no and fee, and WeChat answers with the same refund.
+// At the cap (150 calls/s) the database is the busy part, so the loop keeps its writes few and off the timing:
+// each refund is claimed in its own small transaction up to CLAIM_AHEAD_MS before its send slot, slots are
+// reserved a few at a time (SharedPacer) and only for claimed refunds (a claim another instance won costs no
+// slot), the call goes at its slot from the send thread, whose timers the database does not delay
+// (docs/architecture.md#refund-dispatch-timing), and what WeChat answered is recorded for several calls in one
+// transaction. A crash before that record is the "answer lost" case the lease already covers: the refund is
+// sent again with the same out_refund_no and fee, and WeChat answers with the same refund.
 //
 // The parts, in dispatch/: due-refunds.ts (what is due), send-window.ts (when a call may go: the shared QPS
 // budget, the error brake, this instance's one-second window), claim.ts (REFUNDING before the call),
@@ -32,8 +34,20 @@ export interface DispatcherConfig {
 
 const BATCH = 64;
 const IDLE_POLL_MS = 1000;
-// a refund is claimed this long before its send slot (a few claimed-but-unsent refunds at most)
-const CLAIM_AHEAD_MS = 25;
+// a refund is claimed up to this long before its send slot: a claim delayed by other work on the event loop
+// (a busy transaction queue, a burst of answers) still ends before its slot. At 150 calls/s ≈ 15 refunds are
+// claimed but not yet sent; a crash leaves them to the lease, like a call whose answer was lost.
+const CLAIM_AHEAD_MS = 100;
+
+/** A copy of `xs` in random order (Fisher–Yates). */
+function shuffled<T>(xs: T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
 
 export class RefundDispatcher {
   private running = false;
@@ -97,7 +111,8 @@ export class RefundDispatcher {
   }
 
   private async turn(): Promise<boolean> {
-    const due = await findDueRefunds(this.db, new Date(), BATCH);
+    // in random order: instances reading the same due refunds then rarely race for the same one
+    const due = shuffled(await findDueRefunds(this.db, new Date(), BATCH));
     if (due.length === 0) return false;
     for (const [i, c] of due.entries()) {
       if (!this.running) break;
@@ -107,22 +122,26 @@ export class RefundDispatcher {
         continue;
       }
       while (this.inFlight.size >= this.window.maxInFlight) await Promise.race(this.inFlight);
-      // the slot first; the claim starts a little before it, so its transaction is not on the pacing path
-      const slot = await this.window.reserve(due.length - i);
-      await this.window.until(slot - CLAIM_AHEAD_MS);
+      // the claim first, the slot for it after: a claim lost to another instance leaves no slot unused
       const claimed = await claimRefund(this.db, c, this.cfg);
-      if (!claimed) continue; // its slot goes unused
+      if (!claimed) continue;
       crashPoint('after-claim');
-      // it waits for its slot (or a fresh one) while the next one is claimed; sent at once if already due
+      const slot = await this.window.reserve(due.length - i);
+      // the call waits for its slot in the send thread while the next ones are claimed
       const p = this.send(c, slot).catch((err) => this.log.error({ err, refundNo: c.refundNo }, 'refund send failed'));
       const tracked = p.finally(() => this.inFlight.delete(tracked));
       this.inFlight.add(tracked);
+      await this.window.until(slot - CLAIM_AHEAD_MS);
+      // a turn of the event loop between two claims: on SQLite a claim completes without one (the driver is
+      // synchronous), and a loop of claims would hold back WeChat's answers and everything else meanwhile
+      await new Promise((r) => setImmediate(r));
     }
     return true;
   }
 
   private async send(c: Candidate, slot: number): Promise<void> {
-    const permit = await this.window.go(slot);
-    await this.sender.send(c, (outcome) => this.window.answered(permit, outcome.kind === 'accepted'));
+    await this.window.go(slot, (timing, permit) =>
+      this.sender.send(c, timing, (outcome) => this.window.answered(permit, outcome.kind === 'accepted')),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { wxText } from '../wechatpay/client.ts';
 import { beijingTime } from './certificates.ts';
 import { classifyV3Error, parseV3ErrorBody, type V3ErrorBody } from './errors.ts';
+import { SlotMissed, type SendTiming } from '../lib/slot-gate.ts';
 import { TransportError, type V3RawAnswer, type V3Transport } from './transport.ts';
 import type { V3RefundStatus, V3TradeState } from './types.ts';
 import { verifySignedLearning, type WechatpayKeys } from './verify.ts';
@@ -56,7 +57,8 @@ export type V3OrderQueryOutcome =
 
 export interface V3Client {
   /** `status` PROCESSING (or already SUCCESS on a replay) means accepted, not refunded: the notification or a query tells the end. */
-  refund(i: V3RefundInput): Promise<V3Result<V3RefundAccepted>>;
+  /** With `timing`: sent at that slot, or rejected with SlotMissed and not sent (V3Transport.request). */
+  refund(i: V3RefundInput, timing?: SendTiming): Promise<V3Result<V3RefundAccepted>>;
   queryRefund(i: { outRefundNo: string }): Promise<V3Result<V3RefundQueryOutcome>>;
   /** An ABNORMAL refund (the card could not take the money) sent again, to the merchant's bank card. */
   applyAbnormalRefund(i: { refundId: string; outRefundNo: string; type: 'MERCHANT_BANK_CARD' }): Promise<V3Result<V3RefundAccepted>>;
@@ -156,6 +158,7 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
     body: Record<string, unknown> | undefined,
     onOk: (json: unknown, status: number) => T | V3Failure,
     onError?: (status: number, err: V3ErrorBody | null) => T | undefined,
+    timing?: SendTiming,
   ): Promise<V3Result<T>> {
     const record: V3CallRecord = {
       endpoint: `${method} ${path}`,
@@ -167,9 +170,10 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
       code: null,
       message: null,
     };
-    const started = performance.now();
+    // a paced call is timed from when it went, not from when it was handed to the send thread
+    let started = Date.now();
     const done = (outcome: T | V3Failure): V3Result<T> => {
-      record.durationMs = Math.round(performance.now() - started);
+      record.durationMs = Date.now() - started;
       if (isFailure(outcome)) {
         record.code = outcome.code;
         record.message = outcome.message;
@@ -180,8 +184,10 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
 
     let answer: V3RawAnswer;
     try {
-      answer = await transport.request(method, path, body);
+      answer = await transport.request(method, path, body, timing);
+      started = answer.sentAt ?? started;
     } catch (err) {
+      if (err instanceof SlotMissed) throw err; // nothing was sent: not a call
       // No complete answer: WeChat may or may not have acted. Retryable; resending the same request is safe.
       if (err instanceof TransportError) return done({ kind: 'retryable', code: err.code, message: err.message });
       if (err instanceof TypeError) throw err;
@@ -234,7 +240,7 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
   }
 
   return {
-    async refund(i) {
+    async refund(i, timing) {
       assertId('outTradeNo', i.outTradeNo);
       assertId('outRefundNo', i.outRefundNo);
       assertFen('totalFee', i.totalFee);
@@ -250,7 +256,7 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
         // WeChat refunds one out_refund_no at most once; an answer about another number or amount is not ours to believe.
         const r = readRefund(json, { outRefundNo: i.outRefundNo, refundFee: i.refundFee });
         return isFailure(r) ? r : { kind: 'accepted', refundId: r.refund_id, status: r.status };
-      });
+      }, undefined, timing);
     },
 
     async queryRefund(i) {

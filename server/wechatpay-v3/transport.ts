@@ -1,6 +1,8 @@
 // The APIv3 wire: one signed HTTPS request (JSON body serialised once, those exact bytes signed and sent), answered with status, headers and raw body.
 import https from 'node:https';
-import { httpsRequest, TransportError, wechatAgent } from '../wechatpay/http.ts';
+import type { SendTiming } from '../lib/slot-gate.ts';
+import { httpsRequest, TransportError, wechatAgent, type AgentMaterial } from '../wechatpay/http.ts';
+import { SendThread } from '../wechatpay/send-thread.ts';
 import { canonicalUrl, requestHeaders, type MerchantSigner } from './sign.ts';
 
 export { TransportError };
@@ -25,16 +27,20 @@ export type V3TransportConfig = {
   maxAnswerBytes?: number;
 };
 
-/** An answer as received. The body is the raw bytes, because the Wechatpay-Signature covers exactly them. */
-export type V3RawAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+/**
+ * An answer as received. The body is the raw bytes, because the Wechatpay-Signature covers exactly them.
+ * `sentAt` (epoch ms): when a paced call went.
+ */
+export type V3RawAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; sentAt?: number };
 
 export interface V3Transport {
   /**
    * Signs and sends one request. `body` is JSON-serialised once; those exact bytes are signed and sent.
    * Resolves with any HTTP status (the caller classifies it); rejects with TransportError (TIMEOUT,
-   * CONNECTION, TLS, TOO_LARGE) when no complete answer was read.
+   * CONNECTION, TLS, TOO_LARGE) when no complete answer was read. With `timing`, it goes at that slot from the
+   * send thread (wechatpay/send-thread.ts), or rejects with SlotMissed when the slot was past use (nothing sent).
    */
-  request(method: 'GET' | 'POST', pathWithQuery: string, body?: unknown): Promise<V3RawAnswer>;
+  request(method: 'GET' | 'POST', pathWithQuery: string, body?: unknown, timing?: SendTiming): Promise<V3RawAnswer>;
   /** Destroys the connection pool; call it after in-flight requests have settled (it aborts any still running). */
   close(): void;
 }
@@ -57,10 +63,12 @@ export function createV3Transport(cfg: V3TransportConfig): V3Transport {
   const clock = cfg.clock ?? (() => new Date());
   if (cfg.signer.mchId !== cfg.mchId) throw new TypeError('the signer belongs to another mchid');
   // No client certificate: APIv3 authenticates the merchant by the request signature, not by mutual TLS.
-  const agent = wechatAgent(cfg.ca !== undefined ? { ca: cfg.ca } : {});
+  const material: AgentMaterial = cfg.ca !== undefined ? { ca: cfg.ca } : {};
+  const agent = wechatAgent(material);
+  let thread: SendThread | null = null; // started by the first paced call
 
   return {
-    async request(method, pathWithQuery, body) {
+    async request(method, pathWithQuery, body, timing) {
       if (method !== 'GET' && method !== 'POST') throw new TypeError(`unsupported method ${String(method)}`);
       if (!pathWithQuery.startsWith('/') || pathWithQuery.startsWith('//')) {
         throw new TypeError('pathWithQuery must be a path starting with a single /');
@@ -79,10 +87,13 @@ export function createV3Transport(cfg: V3TransportConfig): V3Transport {
       );
       if (payload === undefined) delete headers['content-type'];
       // the whole-call deadline, the answer's size cap, errors sorted by cause: the same primitive as v2's
-      return httpsRequest(url, { method, agent, timeoutMs, body: payload, headers, maxBytes });
+      const opts = { method, timeoutMs, body: payload, headers, maxBytes };
+      if (timing) return (thread ??= new SendThread(material)).request(url, opts, timing);
+      return httpsRequest(url, { ...opts, agent });
     },
     close() {
       agent.destroy();
+      thread?.close();
     },
   };
 }

@@ -2,7 +2,9 @@
 import https from 'node:https';
 import type { MerchantCert } from './cert.ts';
 import { classifyPayError, classifyRefundError, type ErrorClass } from './errors.ts';
-import { TransportError, httpsRequest, wechatAgent } from './http.ts';
+import { SlotMissed, type SendTiming } from '../lib/slot-gate.ts';
+import { TransportError, httpsRequest, wechatAgent, type AgentMaterial } from './http.ts';
+import { SendThread } from './send-thread.ts';
 import { nonceStr, sign, verifySign, type SignType } from './sign.ts';
 import { XmlError, parseXml, toXml } from './xml.ts';
 
@@ -81,7 +83,11 @@ export type OrderQueryOutcome =
   | WxFailure;
 
 export type WxPayClient = {
-  refund(input: RefundInput): Promise<{ outcome: RefundOutcome; call: WxCallRecord }>;
+  /**
+   * With `timing`, the call goes at that slot from the send thread (send-thread.ts); it rejects with SlotMissed
+   * when the slot was past use, and nothing was sent.
+   */
+  refund(input: RefundInput, timing?: SendTiming): Promise<{ outcome: RefundOutcome; call: WxCallRecord }>;
   refundQuery(input: { outRefundNo: string }): Promise<{ outcome: RefundQueryOutcome; call: WxCallRecord }>;
   unifiedOrder(input: UnifiedOrderInput): Promise<{ outcome: UnifiedOrderOutcome; call: WxCallRecord }>;
   orderQuery(input: { outTradeNo: string }): Promise<{ outcome: OrderQueryOutcome; call: WxCallRecord }>;
@@ -127,7 +133,9 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
   if (base.protocol !== 'https:') throw new TypeError('WeChat Pay baseUrl must be https://');
   const baseUrl = cfg.baseUrl.replace(/\/+$/, '');
   const timeoutMs = cfg.timeoutMs ?? 10_000;
-  const agent = wechatAgent({ cert: cfg.cert.certPem, key: cfg.cert.keyPem, ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}) });
+  const material: AgentMaterial = { cert: cfg.cert.certPem, key: cfg.cert.keyPem, ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}) };
+  const agent = wechatAgent(material);
+  let thread: SendThread | null = null; // started by the first paced call
 
   /** Signs, posts and checks the envelope; `onSuccess` only ever sees verified, result_code=SUCCESS fields. */
   async function call<T>(
@@ -136,6 +144,7 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
     classify: (errCode: string) => ErrorClass,
     onSuccess: (res: Record<string, string>) => T | WxFailure,
     onFail?: (errCode: string, res: Record<string, string>) => T | undefined,
+    timing?: SendTiming,
   ): Promise<WxResult<T>> {
     const request: Record<string, string> = { appid: cfg.appid, mch_id: cfg.mchId, nonce_str: nonceStr() };
     // MD5 is the default and may go unannounced; HMAC-SHA256 must be named or WeChat checks it as MD5.
@@ -155,9 +164,10 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
       errCode: null,
       errCodeDes: null,
     };
-    const started = performance.now();
+    // a paced call is timed from when it went, not from when it was handed to the send thread
+    let started = Date.now();
     const done = (outcome: T | WxFailure, error: string | null = null): WxResult<T> => {
-      record.durationMs = Math.round(performance.now() - started);
+      record.durationMs = Date.now() - started;
       record.error = error;
       return { outcome, call: record };
     };
@@ -167,15 +177,20 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
     let status: number;
     let body: Buffer;
     try {
-      ({ status, body } = await httpsRequest(new URL(baseUrl + endpoint), {
-        method: 'POST',
-        agent,
+      const url = new URL(baseUrl + endpoint);
+      const opts = {
+        method: 'POST' as const,
         timeoutMs,
         body: toXml(request),
         headers: { 'content-type': 'text/xml; charset=utf-8', accept: 'text/xml, application/xml' },
         maxBytes: 256 * 1024,
-      }));
+      };
+      if (timing) {
+        const answer = await (thread ??= new SendThread(material)).request(url, opts, timing);
+        ({ status, body, sentAt: started } = answer);
+      } else ({ status, body } = await httpsRequest(url, { ...opts, agent }));
     } catch (err) {
+      if (err instanceof SlotMissed) throw err; // nothing was sent: not a call
       if (err instanceof TransportError) return unknown(err.code, err.message);
       return unknown('CONNECTION', (err as Error).message);
     }
@@ -228,7 +243,7 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
   const bad = (message: string): WxFailure => ({ kind: 'retryable', code: 'BAD_RESPONSE', message });
 
   return {
-    async refund(input) {
+    async refund(input, timing) {
       assertFen('totalFee', input.totalFee);
       assertFen('refundFee', input.refundFee);
       const desc = input.refundDesc === undefined ? undefined : wxText(input.refundDesc, 80);
@@ -253,6 +268,8 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
           if (!res.refund_id) return bad('accepted answer without refund_id');
           return { kind: 'accepted', refundId: res.refund_id };
         },
+        undefined,
+        timing,
       );
     },
 
@@ -333,6 +350,7 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
 
     close() {
       agent.destroy();
+      thread?.close();
     },
   };
 }

@@ -14,12 +14,15 @@ export class TransportError extends Error {
   }
 }
 
+/** What a connection pool towards WeChat authenticates with: the merchant's certificate (v2) and the CA to trust. */
+export type AgentMaterial = Pick<tls.SecureContextOptions, 'cert' | 'key' | 'ca'>;
+
 /**
  * The connection pool towards WeChat: kept-alive connections, and one TLS context built once. Given the key and
  * certificate as options instead, Node parses them again for every new connection (a few ms of CPU each, many
  * at once when a burst of refunds opens connections); the agent also keeps TLS sessions to resume.
  */
-export function wechatAgent(material: Pick<tls.SecureContextOptions, 'cert' | 'key' | 'ca'>): https.Agent {
+export function wechatAgent(material: AgentMaterial): https.Agent {
   const secureContext = tls.createSecureContext(material);
   return new https.Agent({ keepAlive: true, secureContext });
 }

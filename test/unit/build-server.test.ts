@@ -1,10 +1,12 @@
 // The production start runs compiled JavaScript (scripts/build-server.mjs): the bundle, run by plain node with no
-// TypeScript loader, migrates a fresh SQLite file, answers /healthz, serves the admin web and stops cleanly.
+// TypeScript loader, migrates a fresh SQLite file, answers /healthz, serves the admin web, sends a refund from its
+// send thread (a bundle of its own) and stops cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminSession, buyerLogin, placePaidOrder, requestRefund, waitForRefundStatus } from '../helpers/api.ts';
 import { newDataDir, ROOT, TEST_ADMIN } from '../helpers/server.ts';
 
 interface Builder {
@@ -71,8 +73,8 @@ afterAll(async () => {
 });
 
 describe('the compiled server (dist/server.mjs)', () => {
-  it('writes both bundles, with source maps naming the TypeScript files', () => {
-    for (const name of ['server.mjs', 'sandbox.mjs']) expect(existsSync(path.join(outdir, name))).toBe(true);
+  it('writes the three bundles, with source maps naming the TypeScript files', () => {
+    for (const name of ['server.mjs', 'send-thread-worker.mjs', 'sandbox.mjs']) expect(existsSync(path.join(outdir, name))).toBe(true);
     const map = JSON.parse(readFileSync(path.join(outdir, 'server.mjs.map'), 'utf8')) as { sources: string[] };
     expect(map.sources.map((s) => path.resolve(outdir, s))).toContain(path.join(ROOT, 'server', 'main.ts'));
   });
@@ -91,6 +93,16 @@ describe('the compiled server (dist/server.mjs)', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await res.text()).toBe(readFileSync(path.join(ROOT, 'admin-web', 'dist', 'index.html'), 'utf8'));
   });
+
+  it('carries a refund to REFUNDED: its call goes from the send thread’s own bundle', async () => {
+    const token = await buyerLogin(baseUrl);
+    const order = await placePaidOrder(baseUrl, token);
+    const refund = await requestRefund(baseUrl, token, order.orderNo, order.totalFen);
+    const admin = await adminSession(baseUrl);
+    expect((await admin.call('POST', `/api/admin/refunds/${refund.refundNo}/approve`)).status).toBe(200);
+    const done = await waitForRefundStatus(admin, refund.refundNo, 'REFUNDED', 30_000);
+    expect(done.wechatCalls.filter((c: { endpoint: string }) => c.endpoint === '/secapi/pay/refund')).toMatchObject([{ httpStatus: 200, resultCode: 'SUCCESS' }]);
+  }, 40_000);
 
   it('stops gracefully on SIGTERM', async () => {
     child!.kill('SIGTERM');

@@ -1,11 +1,13 @@
 // When the dispatcher may send a refund call (server/refunds/dispatch/send-window.ts), on fake time: the error
 // brake under answers that come back in any order, the brake's pace, this instance's one-second window
-// whatever the slots did, and the shared QPS budget across two instances.
+// whatever the slots did, and the shared QPS budget across two instances. The calls go through a SlotGate
+// (server/lib/slot-gate.ts), the check the send thread makes before it writes a call to the socket.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../server/db/client.ts';
 import { SharedPacer } from '../../server/lib/shared-pacer.ts';
 import { ERROR_INTERVAL_MS } from '../../server/refunds/dispatch/error-brake.ts';
-import { OneSecondWindow, SendWindow, type SendPermit, type SlotSource } from '../../server/refunds/dispatch/send-window.ts';
+import { OneSecondWindow, SlotGate } from '../../server/lib/slot-gate.ts';
+import { SendWindow, type SendPermit, type SlotSource } from '../../server/refunds/dispatch/send-window.ts';
 
 const QPS = 10;
 const CAP = Math.floor(QPS * 0.98); // this instance's own cap in any one second
@@ -21,7 +23,7 @@ function burstingSlots(lateMs = Infinity): SlotSource & { taken: number[] } {
       taken.push(wanted);
       return Date.now();
     },
-    usable: (slot: number) => slot >= Date.now() - lateMs,
+    lateMs,
     async until(slot: number) {
       const wait = slot - Date.now();
       if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
@@ -49,9 +51,14 @@ function memoryRateSlots(): Db {
   return { $transaction: (fn: (tx: unknown) => Promise<unknown>) => fn({ rateSlot }) } as unknown as Db;
 }
 
+/** A sender as the send thread is one: each call through its SlotGate; resolves with the call's permit when it went. */
+function gatedSender(gate = new SlotGate()) {
+  return (timing: Parameters<SlotGate['pass']>[0], permit: SendPermit) => gate.pass(timing).then(() => permit);
+}
+
 /** One call through the window, as the dispatcher makes it; time runs on as far as the brake's pace needs. */
-async function sendNow(w: SendWindow): Promise<SendPermit> {
-  const permit = w.reserve(1).then((slot) => w.go(slot));
+async function sendNow(w: SendWindow, send = gatedSender()): Promise<SendPermit> {
+  const permit = w.reserve(1).then((slot) => w.go(slot, send));
   await vi.advanceTimersByTimeAsync(2 * ERROR_INTERVAL_MS);
   return permit;
 }
@@ -141,12 +148,13 @@ describe('error brake', () => {
   it('while on: one slot at a time, ERROR_INTERVAL_MS apart (≤ 5 calls a second, under WeChat’s 6 erroneous ones)', async () => {
     const slots = burstingSlots();
     const w = new SendWindow(slots, CFG);
-    w.answered(await sendNow(w), false);
+    const send = gatedSender();
+    w.answered(await sendNow(w, send), false);
     slots.taken.length = 0;
     const at: number[] = [];
     const run = (async () => {
       for (let i = 0; i < 12; i++) {
-        const permit = await w.go(await w.reserve(64));
+        const permit = await w.go(await w.reserve(64), send);
         at.push(Date.now());
         w.answered(permit, false); // every one errs: the brake stays on
       }
@@ -179,10 +187,11 @@ describe('this instance’s one-second window', () => {
 
   it('holds the cap even when every slot comes due at once (timers, a busy event loop)', async () => {
     const w = new SendWindow(burstingSlots(), CFG);
+    const send = gatedSender();
     const start = Date.now();
     const at: number[] = [];
     const sends = Array.from({ length: 3 * CAP + 2 }, async () => {
-      await w.go(Date.now());
+      await w.go(Date.now(), send);
       at.push(Date.now());
     });
     await vi.advanceTimersByTimeAsync(5000);
@@ -195,11 +204,12 @@ describe('this instance’s one-second window', () => {
   it('a call held back by it past its slot’s use takes a fresh slot', async () => {
     const slots = burstingSlots(5);
     const w = new SendWindow(slots, CFG);
-    for (let i = 0; i < CAP; i++) await w.go(Date.now());
+    const gated = gatedSender();
+    for (let i = 0; i < CAP; i++) await w.go(Date.now(), gated);
     slots.taken.length = 0;
     const slot = Date.now();
     let sentAt = 0;
-    const send = w.go(slot).then(() => (sentAt = Date.now()));
+    const send = w.go(slot, gated).then(() => (sentAt = Date.now()));
     await vi.advanceTimersByTimeAsync(2000);
     await send;
     expect(sentAt).toBeGreaterThan(slot + 1000);
@@ -216,10 +226,11 @@ describe('with the shared pacer', () => {
     const calls = 3 * qps;
     // each instance as the dispatcher drives it: reserve, then the call waits for its slot while the next is reserved
     const loops = instances.map(async (w) => {
+      const send = gatedSender(); // each instance its own send thread
       const sends: Promise<void>[] = [];
       for (let i = 0; i < calls; i++) {
         const slot = await w.reserve(calls - i);
-        sends.push(w.go(slot).then(() => void at.push(Date.now())));
+        sends.push(w.go(slot, send).then(() => void at.push(Date.now())));
       }
       await Promise.all(sends);
     });
@@ -235,9 +246,9 @@ describe('with the shared pacer', () => {
     const w = new SendWindow(pacer, CFG);
     const stale = await w.reserve(1);
     await vi.advanceTimersByTimeAsync(1000); // e.g. a slow claim
-    expect(pacer.usable(stale)).toBe(false);
+    expect(stale).toBeLessThan(Date.now() - pacer.lateMs);
     let sentAt = 0;
-    const send = w.go(stale).then(() => (sentAt = Date.now()));
+    const send = w.go(stale, gatedSender()).then(() => (sentAt = Date.now()));
     await vi.advanceTimersByTimeAsync(1000);
     await send;
     expect(sentAt).toBeGreaterThanOrEqual(stale + 1000);

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SlotMissed } from '../../server/lib/slot-gate.ts';
 import { loadMerchantCert, type MerchantCert } from '../../server/wechatpay/cert.ts';
 import { createWxPayClient, wxText, type WxPayClient, type WxPayConfig } from '../../server/wechatpay/client.ts';
 import { sign, verifySign, type SignType } from '../../server/wechatpay/sign.ts';
@@ -220,6 +221,36 @@ describe('refund', () => {
     const { outcome, call } = await client().refund(refundInput);
     expect(outcome).toMatchObject({ kind: 'retryable', code: 'CONNECTION' });
     expect(call.error).toBeTruthy();
+  });
+
+  it('a paced refund goes at its slot, from the send thread, with the merchant certificate; its record is timed from then', async () => {
+    const arrived: number[] = [];
+    handler = (s, res) => {
+      arrived.push(Date.now());
+      setTimeout(() => reply(res, { result_code: 'SUCCESS', out_refund_no: s.fields.out_refund_no, refund_id: '5001', refund_fee: s.fields.refund_fee }), 50);
+    };
+    const c = client();
+    const at = Date.now() + 300;
+    const { outcome, call } = await c.refund(refundInput, { at, lateMs: 50, window: { name: 'refund', cap: 10, spanMs: 1000 } });
+    expect(outcome).toEqual({ kind: 'accepted', refundId: '5001' });
+    expect(arrived).toHaveLength(1);
+    expect(arrived[0]).toBeGreaterThanOrEqual(at);
+    expect(seen[0].clientCn).toBe('1900000109');
+    expect(call.durationMs).toBeGreaterThanOrEqual(50);
+    expect(call.durationMs).toBeLessThan(300); // the wait for the slot is not the call's
+  });
+
+  it('a paced refund whose slot is past use, or beyond this instance’s window, is not sent: SlotMissed', async () => {
+    handler = (s, res) => reply(res, { result_code: 'SUCCESS', out_refund_no: s.fields.out_refund_no, refund_id: '5001', refund_fee: s.fields.refund_fee });
+    const c = client();
+    const window = { name: 'refund', cap: 1, spanMs: 60_000 };
+    await expect(c.refund(refundInput, { at: Date.now() - 1000, lateMs: 10, window })).rejects.toMatchObject({ name: 'SlotMissed', why: 'late' });
+    expect(seen).toHaveLength(0);
+    expect((await c.refund(refundInput, { at: Date.now(), lateMs: 1000, window })).outcome.kind).toBe('accepted');
+    const full = c.refund(refundInput, { at: Date.now(), lateMs: 1000, window });
+    await expect(full).rejects.toBeInstanceOf(SlotMissed);
+    await expect(full).rejects.toMatchObject({ why: 'window' });
+    expect(seen).toHaveLength(1);
   });
 
   it('rejects non-integer fen before calling out', async () => {

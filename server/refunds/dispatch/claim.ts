@@ -6,6 +6,13 @@ import { DomainError, LostRace } from '../../errors.ts';
 import { moveRefund } from '../moves.ts';
 import type { Candidate } from './due-refunds.ts';
 
+/**
+ * A claimed refund's call goes at most this long after its claim: claimed up to 100 ms before its slot
+ * (dispatcher.ts), a slot past use or a full window exchanged for one within the second. The order's gap
+ * between two refund calls is counted from then, so a call that went a little after its claim still keeps it.
+ */
+export const CALL_WITHIN_MS = 1100;
+
 export interface ClaimConfig {
   refundOrderGapMs: number;
   wxpayTimeoutMs: number;
@@ -27,7 +34,7 @@ export async function claimRefund(db: Db, c: Candidate, cfg: ClaimConfig): Promi
           id: c.orderId,
           OR: [{ lastRefundCallAt: null }, { lastRefundCallAt: { lte: new Date(now.getTime() - cfg.refundOrderGapMs) } }],
         },
-        data: { lastRefundCallAt: now },
+        data: { lastRefundCallAt: cfg.refundOrderGapMs > 0 ? new Date(now.getTime() + CALL_WITHIN_MS) : now },
       });
       if (gap.count === 0) return false;
       const data = { nextAttemptAt: lease, attempts: { increment: 1 } };

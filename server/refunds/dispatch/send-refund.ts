@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { PayGateway } from '../../gateway/gateway.ts';
+import type { SendTiming } from '../../lib/slot-gate.ts';
 import { crashPoint } from '../../test-faults.ts';
 import { settleRefusal } from '../outcome.ts';
 import type { AnswerRecorder, RefundOutcome } from './answer-recorder.ts';
@@ -28,16 +29,14 @@ export class RefundSender {
     private readonly log: Logger,
   ) {}
 
-  /** Calls WeChat now; `onAnswer` hears the outcome as soon as it is in, before it is recorded. */
-  async send(c: Candidate, onAnswer: (outcome: RefundOutcome) => void): Promise<void> {
+  /**
+   * Calls WeChat at `timing`'s slot; `onAnswer` hears the outcome as soon as it is in, before it is recorded.
+   * Rejects with SlotMissed, having sent nothing, when the slot was past use.
+   */
+  async send(c: Candidate, timing: SendTiming, onAnswer: (outcome: RefundOutcome) => void): Promise<void> {
     crashPoint('before-call');
-    const { outcome, call } = await this.gw.refund({
-      outTradeNo: c.order.orderNo,
-      outRefundNo: c.refundNo,
-      totalFee: c.order.totalFen,
-      refundFee: c.amountFen,
-      reason: c.reason,
-    });
+    const input = { outTradeNo: c.order.orderNo, outRefundNo: c.refundNo, totalFee: c.order.totalFen, refundFee: c.amountFen, reason: c.reason };
+    const { outcome, call } = await this.gw.refund(input, timing);
     crashPoint('after-call');
     onAnswer(outcome);
     let retryInMs = 0;

@@ -3,20 +3,30 @@
 // 1. WXPAY_REFUND_QPS, one budget for every instance: evenly spaced slots reserved in the database
 //    (lib/shared-pacer.ts);
 // 2. the error brake (error-brake.ts): one call at a time, ≤ 5 a second, after WeChat answered with an error;
-// 3. this instance's own sends in the last second and two slot intervals, never more than 98 % of the cap (or 2 below it)
-//    whatever the timers did (a slot used late, a busy event loop): the last word before a call goes. The two
-//    intervals are room for the network: calls sent evenly may reach WeChat a little bunched (a new TLS
-//    connection takes longer than a reused one), and WeChat counts them as they arrive.
-// A slot is reserved first, so the caller can prepare the call (claim the refund) before it is due; go()
-// then waits for it.
+// 3. this instance's own sends in the last second and ARRIVAL_MARGIN_MS, never more than 98 % of the cap (or 2
+//    below it) whatever the timers did: the last word before a call goes. The margin is room for the way there:
+//    calls sent evenly reach WeChat a little bunched (a new TLS connection takes longer than a reused one, WeChat's
+//    side reads them in turns), and WeChat counts them as they arrive.
+// The caller prepares the call (claims the refund, signs the request) before its slot and hands it over with
+// its SendTiming; whoever writes it to the socket — the send thread (wechatpay/send-thread.ts) — holds it until
+// the slot and checks 1 and 3 there (lib/slot-gate.ts), where the timers are not delayed by the database.
 import type { SharedPacer } from '../../lib/shared-pacer.ts';
+import { SlotMissed, type SendTiming } from '../../lib/slot-gate.ts';
 import { ErrorBrake, type BrakeMark } from './error-brake.ts';
 
 // at most this many seconds' worth of calls (at the QPS cap) wait for WeChat's answer at once
 const IN_FLIGHT_S = 1;
 
+/**
+ * How much sooner than sent calls may arrive together at WeChat. Measured against the sandbox on the same 2 cores
+ * (docs/benchmarks.md): with calls sent evenly at 147 a second, one second of arrivals held up to 153, and
+ * WeChat's frequency limit refused some, with a 14 ms margin (two slot intervals); none with 50 ms, for at most
+ * ≈ 141 calls a second from one instance.
+ */
+const ARRIVAL_MARGIN_MS = 50;
+
 /** Where the evenly spaced slots come from: the SharedPacer (a stand-in in unit tests). */
-export type SlotSource = Pick<SharedPacer, 'take' | 'usable' | 'until'>;
+export type SlotSource = Pick<SharedPacer, 'take' | 'until' | 'lateMs'>;
 
 export interface SendWindowConfig {
   refundQps: number;
@@ -24,9 +34,8 @@ export interface SendWindowConfig {
 }
 
 /**
- * This instance's own cap in any span: 98 % of the QPS, or 2 below it where that is more (148 of 150). Two calls
- * of room are what the span's two intervals of arrival bunching need; at 150/s, 98 % with that span would hold
- * one instance to 145/s, below the 97 % of the budget a backlog should get (docs/benchmarks.md).
+ * This instance's own cap in any span (a second and the arrival margin): 98 % of the QPS, or 2 below it where
+ * that is more (148 of 150), so that a little more of the budget is used while the margin holds the arrivals.
  */
 export function instanceCap(qps: number): number {
   return Math.max(1, Math.floor(qps * 0.98), qps - 2);
@@ -37,13 +46,14 @@ export type SendPermit = BrakeMark;
 
 export class SendWindow {
   private readonly brake = new ErrorBrake();
-  private readonly recent: OneSecondWindow;
+  private readonly recent: SendTiming['window'];
 
   constructor(
     private readonly slots: SlotSource,
     private readonly cfg: SendWindowConfig,
   ) {
-    this.recent = new OneSecondWindow(instanceCap(cfg.refundQps), 1000 + Math.ceil(2000 / cfg.refundQps));
+    const spanMs = 1000 + Math.max(Math.ceil(2000 / cfg.refundQps), ARRIVAL_MARGIN_MS); // at least two slot intervals
+    this.recent = { name: 'wxpay-refund', cap: instanceCap(cfg.refundQps), spanMs };
   }
 
   /** Whether the error brake is on. */
@@ -78,47 +88,26 @@ export class SendWindow {
   }
 
   /**
-   * Resolves when the call may go: at its slot (a fresh one if this one is past use, so late sends never
-   * bunch up with the slots after them), once this instance sent fewer than its cap in the last second.
-   * Resolves without a timer when both already hold. Counts the call as sent.
+   * Hands the call to `send` with its timing: at its slot, within the slot's lateness, within this instance's
+   * window. When `send` rejects with SlotMissed (nothing was sent: the slot was past use, or the window full),
+   * the call gets a fresh slot and is handed over again, so late sends never bunch up with the slots after
+   * them. `send` gets the permit to give back to answered() with WeChat's answer.
    */
-  async go(slot: number): Promise<SendPermit> {
+  async go<T>(slot: number, send: (timing: SendTiming, permit: SendPermit) => Promise<T>): Promise<T> {
     for (;;) {
-      await this.slots.until(slot);
-      // checked again after a wait for this instance's second too: every call goes within one interval of
-      // a slot of its own, which is what keeps all instances together under the cap
-      if (!this.slots.usable(slot)) {
+      const permit = this.brake.mark();
+      try {
+        return await send({ at: slot, lateMs: this.slots.lateMs, window: this.recent }, permit);
+      } catch (err) {
+        if (!(err instanceof SlotMissed)) throw err;
+        if (err.retryInMs > 0) await new Promise((r) => setTimeout(r, err.retryInMs));
         slot = await this.slots.take(1);
-        continue;
       }
-      const wait = this.recent.admit(Date.now());
-      if (wait === 0) return this.brake.mark();
-      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
   /** WeChat answered the call sent under `permit`: drives the error brake. */
   answered(permit: SendPermit, accepted: boolean): void {
     this.brake.answered(permit, accepted);
-  }
-}
-
-/** This instance's sends in the last `spanMs` (a second, or a little more; their times, oldest first): never more than `cap`. */
-export class OneSecondWindow {
-  private readonly sentAt: number[] = [];
-
-  constructor(
-    readonly cap: number,
-    readonly spanMs = 1000,
-  ) {}
-
-  /** 0: fewer than `cap` sends in the span up to `now`, and this one is counted; else ms to wait before asking again. */
-  admit(now: number): number {
-    while (this.sentAt.length > 0 && this.sentAt[0] <= now - this.spanMs) this.sentAt.shift();
-    if (this.sentAt.length < this.cap) {
-      this.sentAt.push(now);
-      return 0;
-    }
-    return this.sentAt[0] + this.spanMs - now + 1;
   }
 }
