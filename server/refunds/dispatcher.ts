@@ -22,7 +22,7 @@ import { AnswerRecorder } from './dispatch/answer-recorder.ts';
 import { claimRefund } from './dispatch/claim.ts';
 import { findDueRefunds, postpone, type Candidate } from './dispatch/due-refunds.ts';
 import { RefundSender } from './dispatch/send-refund.ts';
-import { SendWindow } from './dispatch/send-window.ts';
+import { SendWindow, sharedSlotRate } from './dispatch/send-window.ts';
 
 export interface DispatcherConfig {
   refundQps: number;
@@ -64,7 +64,8 @@ export class RefundDispatcher {
     private readonly cfg: DispatcherConfig,
     private readonly log: Logger,
   ) {
-    this.window = new SendWindow(new SharedPacer(db, 'wxpay-refund', cfg.refundQps), cfg);
+    // the slots' own headroom is the window's (sharedSlotRate), not the pacer's default
+    this.window = new SendWindow(new SharedPacer(db, 'wxpay-refund', sharedSlotRate(cfg.refundQps), 1), cfg);
     this.sender = new RefundSender(db, gw, new AnswerRecorder(db, cfg.refundQueryAfterMs), cfg.retryBaseMs, log);
   }
 

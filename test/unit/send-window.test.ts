@@ -7,7 +7,7 @@ import type { Db } from '../../server/db/client.ts';
 import { SharedPacer } from '../../server/lib/shared-pacer.ts';
 import { ERROR_INTERVAL_MS } from '../../server/refunds/dispatch/error-brake.ts';
 import { OneSecondWindow, SlotGate } from '../../server/lib/slot-gate.ts';
-import { SendWindow, type SendPermit, type SlotSource } from '../../server/refunds/dispatch/send-window.ts';
+import { instanceCap, SendWindow, sharedSlotRate, type SendPermit, type SlotSource } from '../../server/refunds/dispatch/send-window.ts';
 
 const QPS = 10;
 const CAP = Math.floor(QPS * 0.98); // this instance's own cap in any one second
@@ -63,12 +63,12 @@ async function sendNow(w: SendWindow, send = gatedSender()): Promise<SendPermit>
   return permit;
 }
 
-/** The most sends in any one-second window [t, t + 1000). */
-function busiestSecond(times: number[]): number {
+/** The most sends in any window [t, t + spanMs), a second unless told. */
+function busiestSecond(times: number[], spanMs = 1000): number {
   const t = [...times].sort((a, b) => a - b);
   let most = 0;
   for (let i = 0, j = 0; i < t.length; i++) {
-    while (j < t.length && t[j] < t[i] + 1000) j++;
+    while (j < t.length && t[j] < t[i] + spanMs) j++;
     most = Math.max(most, j - i);
   }
   return most;
@@ -218,10 +218,10 @@ describe('this instance’s one-second window', () => {
 });
 
 describe('with the shared pacer', () => {
-  it('two instances on one RateSlot never send more than the QPS cap in any second together (WeChat’s 150/s)', async () => {
+  it('two instances on one RateSlot, slots as the dispatcher spaces them: within the cap in any second and its arrival margin together', async () => {
     const qps = 150;
     const db = memoryRateSlots();
-    const instances = [0, 1].map(() => new SendWindow(new SharedPacer(db, 'wxpay-refund', qps), { ...CFG, refundQps: qps }));
+    const instances = [0, 1].map(() => new SendWindow(new SharedPacer(db, 'wxpay-refund', sharedSlotRate(qps), 1), { ...CFG, refundQps: qps }));
     const at: number[] = [];
     const calls = 3 * qps;
     // each instance as the dispatcher drives it: reserve, then the call waits for its slot while the next is reserved
@@ -237,7 +237,7 @@ describe('with the shared pacer', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     await Promise.all(loops);
     expect(at).toHaveLength(2 * calls);
-    expect(busiestSecond(at)).toBeLessThanOrEqual(qps);
+    expect(busiestSecond(at, 1050)).toBeLessThanOrEqual(instanceCap(qps)); // calls that arrive up to 50 ms bunched stay ≤ 148 in a second
   });
 
   it('a slot past use (the caller was late) is exchanged for a fresh one, not used in a burst', async () => {

@@ -21,7 +21,7 @@ const IN_FLIGHT_S = 1;
  * How much sooner than sent calls may arrive together at WeChat. Measured against the sandbox on the same 2 cores
  * (docs/benchmarks.md): with calls sent evenly at 147 a second, one second of arrivals held up to 153, and
  * WeChat's frequency limit refused some, with a 14 ms margin (two slot intervals); none with 50 ms, for at most
- * ≈ 141 calls a second from one instance.
+ * ≈ 141 calls a second (148 in 1,050 ms), from one instance or several together (sharedSlotRate).
  */
 const ARRIVAL_MARGIN_MS = 50;
 
@@ -41,6 +41,20 @@ export function instanceCap(qps: number): number {
   return Math.max(1, Math.floor(qps * 0.98), qps - 2);
 }
 
+/** The span of this instance's window: a second, the arrival margin, at least two slot intervals. */
+function windowSpanMs(qps: number): number {
+  return 1000 + Math.max(Math.ceil(2000 / qps), ARRIVAL_MARGIN_MS);
+}
+
+/**
+ * The rate of the slots shared by all instances: cap − 1 intervals per window span, so that any span holds at most
+ * `cap` calls even when each goes up to its one interval late. Several instances together then keep the arrival
+ * margin too, as each one's own window does.
+ */
+export function sharedSlotRate(qps: number): number {
+  return (Math.max(1, instanceCap(qps) - 1) * 1000) / windowSpanMs(qps);
+}
+
 /** Leave to send one call; hand it back to answered() with WeChat's answer. */
 export type SendPermit = BrakeMark;
 
@@ -52,8 +66,7 @@ export class SendWindow {
     private readonly slots: SlotSource,
     private readonly cfg: SendWindowConfig,
   ) {
-    const spanMs = 1000 + Math.max(Math.ceil(2000 / cfg.refundQps), ARRIVAL_MARGIN_MS); // at least two slot intervals
-    this.recent = { name: 'wxpay-refund', cap: instanceCap(cfg.refundQps), spanMs };
+    this.recent = { name: 'wxpay-refund', cap: instanceCap(cfg.refundQps), spanMs: windowSpanMs(cfg.refundQps) };
   }
 
   /** Whether the error brake is on. */
