@@ -145,10 +145,11 @@ describe('notification retry schedule', () => {
 });
 
 describe('standalone entry (main.ts)', () => {
-  const tsx = path.resolve('node_modules/.bin/tsx');
 
   async function launch(dataDir: string, env: Record<string, string> = {}) {
-    const child = spawn(tsx, ['server/sandbox/main.ts'], {
+    // node itself, with the TypeScript loader: through the tsx command the sandbox would be its child, and a
+    // SIGKILL would kill only the command and leave the sandbox running
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/sandbox/main.ts'], {
       env: { ...process.env, SANDBOX_DATA_DIR: dataDir, SANDBOX_NOTIFY_RETRY_SCALE: '0.001', SANDBOX_LATENCY_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

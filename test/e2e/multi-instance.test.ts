@@ -76,7 +76,16 @@ describe.skipIf(!onPostgres)(`several instances on one PostgreSQL (${protocol})`
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
-    sandbox?.child.kill('SIGTERM');
+    // waited for, and killed if it does not stop: a sandbox still running when this test's process ends outlives it
+    if (sandbox && sandbox.child.exitCode === null && sandbox.child.signalCode === null) {
+      const exited = new Promise((resolve) => sandbox.child.once('exit', resolve));
+      sandbox.child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+      if (!stopped) {
+        sandbox.child.kill('SIGKILL');
+        await exited;
+      }
+    }
   });
 
   it(`carries ${REFUNDS} refunds to REFUNDED through a crash, once each, under the QPS cap`, async () => {
