@@ -5,7 +5,7 @@
 // no re-ship.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, asBuyer, buyerLogin, TEST_ADDRESS, waitFor, type AdminSession, type HttpAnswer } from '../helpers/api.ts';
-import { startCluster, pool, type Cluster } from '../helpers/cluster.ts';
+import { pool, sandboxPayAsBuyer, startCluster, type Cluster } from '../helpers/cluster.ts';
 import { waitForExit } from '../helpers/crash.ts';
 import { onPostgres, withDb } from '../helpers/database.ts';
 import { GET_ORDER, shipVia, shippingAtWechat, UPLOAD } from '../helpers/shipping.ts';
@@ -37,7 +37,7 @@ describe.skipIf(!onPostgres)('shipping from three instances on one PostgreSQL', 
       const buyer = asBuyer(base(), tokens[i % tokens.length]);
       const o = await buyer('POST', '/api/mp/orders', { items: [{ productId: product.body.id, quantity: 1 }], address: TEST_ADDRESS });
       expect(o.status, JSON.stringify(o.body)).toBe(201);
-      const paid = await asBuyer(base(), tokens[i % tokens.length])('POST', `/api/mp/orders/${o.body.orderNo}/sandbox-pay`);
+      const paid = await sandboxPayAsBuyer(base(), tokens[i % tokens.length], o.body.orderNo);
       expect(paid.body.status).toBe('PAID');
       return o.body.orderNo as string;
     });

@@ -5,7 +5,7 @@
 // requests failed with 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, asBuyer, buyerLogin, type AdminSession } from '../helpers/api.ts';
-import { pool, startCluster, type Cluster } from '../helpers/cluster.ts';
+import { pool, sandboxPayAsBuyer, startCluster, type Cluster } from '../helpers/cluster.ts';
 import { onPostgres } from '../helpers/database.ts';
 
 const ORDERS = 240;
@@ -39,7 +39,7 @@ describe.skipIf(onPostgres)('two processes on one SQLite file', () => {
     const orderNos = await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
       const o = await asBuyer(via(i), tokens[i % tokens.length])('POST', '/api/mp/orders', { items: [{ productId: product.body.id, quantity: 1 }] });
       if (!expectStatus('order', o, 201)) return null;
-      const paid = await asBuyer(via(i + 1), tokens[i % tokens.length])('POST', `/api/mp/orders/${o.body.orderNo}/sandbox-pay`);
+      const paid = await sandboxPayAsBuyer(via(i + 1), tokens[i % tokens.length], o.body.orderNo);
       return expectStatus('pay', paid, 200) ? (o.body.orderNo as string) : null;
     });
     const refundNos = await pool(orderNos, CONCURRENCY, async (orderNo, i) => {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sandboxControl } from './api.ts';
+import { asBuyer, sandboxControl, type HttpAnswer } from './api.ts';
 import { freshDatabaseUrl } from './database.ts';
 import { newDataDir, ROOT, startServer, type TestServer } from './server.ts';
 
@@ -49,6 +49,18 @@ export async function startSharedSandbox(env: Record<string, string> = {}): Prom
       await exited;
     },
   };
+}
+
+/**
+ * The buyer's pay tap through the sandbox's cashier, tapped once more after a 502 UPSTREAM_UNAVAILABLE ("try
+ * again": the call to WeChat found no answer, e.g. a kept-alive connection closed under it), as a buyer would.
+ */
+export async function sandboxPayAsBuyer(baseUrl: string, token: string, orderNo: string): Promise<HttpAnswer> {
+  const pay = () => asBuyer(baseUrl, token)('POST', `/api/mp/orders/${orderNo}/sandbox-pay`);
+  const first = await pay();
+  if (first.status !== 502 || first.body?.error?.code !== 'UPSTREAM_UNAVAILABLE') return first;
+  await new Promise((r) => setTimeout(r, 200));
+  return pay();
 }
 
 /** Runs `fn` over `items` with at most `n` at once; the results in the items' order. */
