@@ -1,7 +1,7 @@
 // POST /api/mp/orders/:orderNo/refunds on distinct paid orders, 64 connections: ≥ 0.25× hello, p99 ≤ 100 ms.
 import { describeRun, endpointFigures, measurePair } from './lib/pair.ts';
 import type { Benchmark } from './lib/types.ts';
-import { Seeder } from './lib/seeder.ts';
+import { refundRequests, Seeder } from './lib/seeder.ts';
 import { prepareWorld } from './lib/world.ts';
 
 const CONNECTIONS = 64;
@@ -22,22 +22,12 @@ export const buyerRefund: Benchmark = {
       ctx.log(`seeded ${ORDERS} paid orders of ${BUYERS} buyers`);
       const running = await world.start({ env: { BUYER_RATE_LIMIT_PER_MIN: '1000000' }, nodeArgs: ctx.nodeArgs });
       try {
-        let i = 0;
         const p = await measurePair(ctx, running.server, {
           label: 'buyer refund request',
           connections: CONNECTIONS,
           durationS: DURATION_S,
           warmupS: WARMUP_S,
-          next: () => {
-            const o = orders[i++];
-            if (!o) return null;
-            return {
-              method: 'POST',
-              path: `/api/mp/orders/${o.orderNo}/refunds`,
-              headers: { authorization: `Bearer ${o.buyer.token}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ amountFen: o.totalFen, reason: '不想要了' }),
-            };
-          },
+          next: refundRequests(orders),
         });
         return { figures: endpointFigures('buyer-refund', p), notes: [describeRun('Buyer refund request', p)], maxRssMb: p.maxRssMb };
       } finally {

@@ -5,7 +5,7 @@
 import { logMarks, startInstances, warningsSince } from './instances.ts';
 import { cpuSpent, markCpu, type CpuMark, type CpuSpent } from './machine-cpu.ts';
 import { databaseCpuGroup } from './pg-processes.ts';
-import { Seeder, type SeededOrder } from './seeder.ts';
+import { refundRequests, Seeder, type SeededOrder } from './seeder.ts';
 import type { Child } from './server.ts';
 import { splitLoad, type SplitLoadResult } from './split-load.ts';
 import type { BenchContext } from './types.ts';
@@ -57,7 +57,6 @@ async function step(ctx: BenchContext, world: World, sandbox: Child, n: number, 
     const pids = { servers: inst.servers.map((s) => s.pid), sandbox: [sandbox.pid], ...(await databaseCpuGroup(world)) };
     const logs = logMarks(inst.servers);
     const marks: CpuMark[] = [];
-    let i = 0;
     ctx.log(`buyer refund request, ${n} process${n > 1 ? 'es' : ''}: ${CONNECTIONS} connections in total, ${DURATION_S} s`);
     const load = await splitLoad({
       urls: inst.servers.map((s) => s.url),
@@ -65,16 +64,7 @@ async function step(ctx: BenchContext, world: World, sandbox: Child, n: number, 
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       onWindow: () => marks.push(markCpu(pids)),
-      next: () => {
-        const o = orders[i++];
-        if (!o) return null;
-        return {
-          method: 'POST',
-          path: `/api/mp/orders/${o.orderNo}/refunds`,
-          headers: { authorization: `Bearer ${o.buyer.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ amountFen: o.totalFen, reason: '不想要了' }),
-        };
-      },
+      next: refundRequests(orders),
     });
     const cpu = cpuSpent(marks[0], marks[1]);
     const cpuMsPerRequest = (cpu.groups.servers * 1000) / load.answeredInWindow;

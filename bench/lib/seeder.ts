@@ -38,6 +38,21 @@ export interface SeededOrder {
   transactionId: string;
 }
 
+/** The buyer refund request of each order in turn, whole amount, as the mini-program sends it; null when none are left. */
+export function refundRequests(orders: SeededOrder[]): () => { method: string; path: string; headers: Record<string, string>; body: string } | null {
+  let i = 0;
+  return () => {
+    const o = orders[i++];
+    if (!o) return null;
+    return {
+      method: 'POST',
+      path: `/api/mp/orders/${o.orderNo}/refunds`,
+      headers: { authorization: `Bearer ${o.buyer.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ amountFen: o.totalFen, reason: '不想要了' }),
+    };
+  };
+}
+
 export interface SeededRefund {
   id: number;
   refundNo: string;
