@@ -65,7 +65,7 @@ export function createCode2Session(cfg: Code2SessionConfig): Code2Session {
     let status: number;
     let body: Buffer;
     try {
-      ({ status, body } = await httpsRequest(url, { method: 'GET', agent, timeoutMs, maxBytes: 64 * 1024 }));
+      ({ status, body } = await httpsRequest(url, { method: 'GET', agent, timeoutMs, maxBytes: 64 * 1024, idempotent: true }));
     } catch (err) {
       throw new WechatLoginError('UNAVAILABLE', `WeChat login service unreachable (${(err as Error).message})`);
     }

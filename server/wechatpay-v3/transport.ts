@@ -89,7 +89,7 @@ export function createV3Transport(cfg: V3TransportConfig): V3Transport {
       // the whole-call deadline, the answer's size cap, errors sorted by cause: the same primitive as v2's
       const opts = { method, timeoutMs, body: payload, headers, maxBytes };
       if (timing) return (thread ??= new SendThread(material)).request(url, opts, timing);
-      return httpsRequest(url, { ...opts, agent });
+      return httpsRequest(url, { ...opts, agent, idempotent: true }); // keyed by our numbers or a read: resending is safe
     },
     close() {
       agent.destroy();

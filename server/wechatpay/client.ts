@@ -188,7 +188,7 @@ export function createWxPayClient(cfg: WxPayConfig): WxPayClient {
       if (timing) {
         const answer = await (thread ??= new SendThread(material)).request(url, opts, timing);
         ({ status, body, sentAt: started } = answer);
-      } else ({ status, body } = await httpsRequest(url, { ...opts, agent }));
+      } else ({ status, body } = await httpsRequest(url, { ...opts, agent, idempotent: true })); // every call here is keyed: resending is safe
     } catch (err) {
       if (err instanceof SlotMissed) throw err; // nothing was sent: not a call
       if (err instanceof TransportError) return unknown(err.code, err.message);

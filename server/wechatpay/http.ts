@@ -9,6 +9,8 @@ export class TransportError extends Error {
   constructor(
     readonly code: TransportErrorCode,
     message: string,
+    /** The request went out on a kept-alive connection that the other side had closed: it never reached WeChat. */
+    readonly staleConnection = false,
   ) {
     super(message);
   }
@@ -37,7 +39,15 @@ export type HttpsOptions = {
   body?: string;
   headers?: Record<string, string>;
   maxBytes?: number;
+  /**
+   * The call may be made again with the same effect (WeChat Pay's calls, keyed by out_trade_no / out_refund_no;
+   * reads): sent on a kept-alive connection that WeChat had just closed, it is sent once more on a new one.
+   */
+  idempotent?: boolean;
 };
+
+// What a write on a connection the peer has already closed ends with, before any answer
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 // Certificate problems on either side: a config issue, reported apart from a dropped connection.
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
@@ -53,8 +63,23 @@ function describe(err: NodeJS.ErrnoException): TransportError {
 /**
  * Sends one request and resolves with the status and the whole body, or rejects with TransportError.
  * The deadline covers connect, TLS, upload and download: a stalled WeChat must not hold a refund forever.
+ *
+ * A kept-alive connection can be closed by WeChat (its idle timeout) just as we write on it: the request then
+ * fails at once, unread. An idempotent call is sent again, once, on a new connection, within the same deadline;
+ * any other call reports the failure (`CONNECTION`), as it cannot know the request was unread.
  */
-export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult> {
+export async function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult> {
+  const deadline = Date.now() + opts.timeoutMs;
+  try {
+    return await attempt(url, opts);
+  } catch (err) {
+    const left = deadline - Date.now();
+    if (!(err instanceof TransportError && err.staleConnection && opts.idempotent && left > 0)) throw err;
+    return attempt(url, { ...opts, timeoutMs: left });
+  }
+}
+
+function attempt(url: URL, opts: HttpsOptions): Promise<HttpsResult> {
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
     if (url.protocol !== 'https:') {
@@ -75,8 +100,13 @@ export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsResult>
     const timer = setTimeout(() => {
       req.destroy(new TransportError('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`));
     }, opts.timeoutMs);
-    req.on('error', fail);
+    let answered = false;
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = !answered && req.reusedSocket && STALE_CONNECTION_CODES.has(err.code ?? '');
+      fail(stale ? new TransportError('CONNECTION', `${err.code}: the kept-alive connection was closed by the other side`, true) : err);
+    });
     req.on('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

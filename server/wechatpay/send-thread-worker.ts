@@ -47,6 +47,7 @@ if (port) {
     }
     const sentAt = Date.now();
     try {
+      // never resent here, even on a connection WeChat had closed: its slot is spent; the dispatcher gives it a new one
       const r = await httpsRequest(new URL(url), { ...opts, agent });
       // a copy of exactly the body's bytes: a Buffer's own memory may be a larger shared pool
       return { id, answer: { status: r.status, headers: r.headers, body: new Uint8Array(r.body) }, sentAt };
