@@ -61,20 +61,24 @@ export function createApp(deps: AppDeps): express.Express {
   // one memo of admin sessions: the guard reads it, staff management empties it when someone is disabled
   const adminSessions = new LookupCache<AdminPrincipal>(ADMIN_SESSION_CACHE_MS);
   const api = new Api({ buyer: requireBuyer(deps.db), admin: requireAdmin(deps.db, adminSessions) });
+  // every group of routes goes on the app's own router, in this order: a request passed through a group's own
+  // router that had no route for it left it through a setImmediate, a whole event-loop turn per group
+  // (docs/architecture.md, "Request turns")
+  const routes = app.router;
   // notifications read their own raw body, before the JSON parser
-  app.use(notifyRoutes(api, deps));
+  notifyRoutes(api, deps, routes);
   app.use('/api', express.json({ limit: '32kb' }), rejectNul);
   app.get('/healthz', async (_req, res) => {
     await deps.db.$queryRawUnsafe('SELECT 1');
     res.json({ status: 'ok' });
   });
-  app.use(mpRoutes(api, deps));
-  app.use(exportRoutes(api, deps)); // before adminRoutes: /api/admin/refunds/:refundNo would take export.csv
-  app.use(adminRoutes(api, deps));
-  app.use(fulfilmentRoutes(api, deps));
-  app.use(afterSalesRoutes(api, deps));
-  app.use(staffRoutes(api, { db: deps.db, forgetAdminSessions: () => adminSessions.clear() }));
-  app.use(uploadRoutes(api, deps)); // after mpRoutes: /api/mp's per-buyer limit applies; multipart passes express.json unread
+  mpRoutes(api, deps, routes);
+  exportRoutes(api, deps, routes); // before adminRoutes: /api/admin/refunds/:refundNo would take export.csv
+  adminRoutes(api, deps, routes);
+  fulfilmentRoutes(api, deps, routes);
+  afterSalesRoutes(api, deps, routes);
+  staffRoutes(api, { db: deps.db, forgetAdminSessions: () => adminSessions.clear() }, routes);
+  uploadRoutes(api, deps, routes); // after mpRoutes: /api/mp's per-buyer limit applies; multipart passes express.json unread
   // built on the first request for it, not at start: most starts never serve it
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
   app.get('/api/openapi.json', (_req, res) => {

@@ -1,9 +1,11 @@
 // Builds the parts, migrates, listens, starts the background jobs, and stops gracefully on SIGTERM.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ensureAdmin } from './admins/service.ts';
 import { createApp } from './app.ts';
+import { serveInTurns } from './http/request-turns.ts';
 import { ConfigError, loadConfig, type WxPayCredentials } from './config.ts';
 import { createDb, migrate } from './db/client.ts';
 import { createLogger } from './logger.ts';
@@ -148,7 +150,10 @@ async function main(): Promise<void> {
   else if (config.mode === 'sandbox') await ensureAdmin(db, SANDBOX_ADMIN.username, SANDBOX_ADMIN.password);
   if (config.mode === 'sandbox') await seedDemoProducts(db);
 
-  const server = app.listen(config.port, config.host);
+  // requests in bounded event-loop turns: a connection opened on a busy server is accepted within a few requests
+  const server = createServer();
+  serveInTurns(server, app);
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -28,8 +28,7 @@ export interface AdminRouteDeps {
   wakeDispatcher: () => void;
 }
 
-export function adminRoutes(api: Api, deps: AdminRouteDeps): Router {
-  const r = Router();
+export function adminRoutes(api: Api, deps: AdminRouteDeps, r: Router = Router()): Router {
   const { db } = deps;
   const secure = deps.publicBaseUrl().startsWith('https:');
   const refundNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.refundNo, 'refundNo');

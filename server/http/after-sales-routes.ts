@@ -15,8 +15,7 @@ export interface AfterSalesRouteDeps {
   config: { subscribeTemplateRefund: string | null };
 }
 
-export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps): Router {
-  const r = Router();
+export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps, r: Router = Router()): Router {
   const { db } = deps;
   const refundNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.refundNo, 'refundNo');
 

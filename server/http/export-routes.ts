@@ -20,9 +20,7 @@ export interface ExportRouteDeps {
  */
 export const RefundExportQuery = S.AdminRefundsQuery.omit({ q: true, sort: true, page: true, pageSize: true }).strict();
 
-export function exportRoutes(api: Api, deps: ExportRouteDeps): Router {
-  const r = Router();
-
+export function exportRoutes(api: Api, deps: ExportRouteDeps, r: Router = Router()): Router {
   // api.route guards it like every admin route (auth: 'admin'); the handler writes the answer itself, so
   // route.ts sends nothing after it (headersSent), and `produces` documents the CSV in /api/openapi.json
   api.route(

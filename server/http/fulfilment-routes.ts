@@ -18,8 +18,7 @@ export interface FulfilmentRouteDeps {
   wakeOutbox: () => void;
 }
 
-export function fulfilmentRoutes(api: Api, deps: FulfilmentRouteDeps): Router {
-  const r = Router();
+export function fulfilmentRoutes(api: Api, deps: FulfilmentRouteDeps, r: Router = Router()): Router {
   const { db } = deps;
   const orderNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.orderNo, 'orderNo');
 

@@ -24,8 +24,7 @@ export interface MpRouteDeps {
   code2Session: (code: string) => Promise<string>;
 }
 
-export function mpRoutes(api: Api, deps: MpRouteDeps): Router {
-  const r = Router();
+export function mpRoutes(api: Api, deps: MpRouteDeps, r: Router = Router()): Router {
   const { db, gateway } = deps;
   const limited = rateLimit({
     windowMs: 60_000,

@@ -21,8 +21,7 @@ export interface NotifyRouteDeps {
   log: Logger;
 }
 
-export function notifyRoutes(api: Api, deps: NotifyRouteDeps): Router {
-  const r = Router();
+export function notifyRoutes(api: Api, deps: NotifyRouteDeps, r: Router = Router()): Router {
   const raw = express.raw({ type: () => true, limit: MAX_NOTIFY_BYTES });
   // v2 answers in XML; v3 looks only at the status: 204 when handled, else 4xx/5xx {"code":"FAIL","message"}
   const reply = {

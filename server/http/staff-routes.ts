@@ -23,8 +23,7 @@ const PatchStaffBody = z
   .strictObject({ role: z.enum(STAFF_ROLES).optional(), disabled: z.boolean().optional(), password: password.optional() })
   .refine((b) => Object.keys(b).length > 0, 'body: name at least one of role, disabled, password');
 
-export function staffRoutes(api: Api, deps: StaffRouteDeps): Router {
-  const r = Router();
+export function staffRoutes(api: Api, deps: StaffRouteDeps, r: Router = Router()): Router {
   const { db } = deps;
 
   api.route(r, { method: 'get', path: '/api/admin/staff', tag: 'admin', auth: 'admin', allow: 'manage_staff', summary: 'The merchant’s team', response: z.object({ items: z.array(StaffShape) }), errors: [401, 403] }, async () => ({

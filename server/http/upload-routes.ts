@@ -108,8 +108,7 @@ function readOneFile(req: Request, res: Response): Promise<Buffer> {
   });
 }
 
-export function uploadRoutes(api: Api, deps: UploadRouteDeps): Router {
-  const r = Router();
+export function uploadRoutes(api: Api, deps: UploadRouteDeps, r: Router = Router()): Router {
   const { db } = deps;
 
   api.route(
