@@ -62,8 +62,8 @@ export function createApp(deps: AppDeps): express.Express {
   const adminSessions = new LookupCache<AdminPrincipal>(ADMIN_SESSION_CACHE_MS);
   const api = new Api({ buyer: requireBuyer(deps.db), admin: requireAdmin(deps.db, adminSessions) });
   // every group of routes goes on the app's own router, in this order: a request passed through a group's own
-  // router that had no route for it left it through a setImmediate, a whole event-loop turn per group
-  // (docs/architecture.md, "Request turns")
+  // router that had no route for it left it through a setImmediate, for a request started by request-turns.ts a
+  // whole event-loop turn per group (docs/architecture.md, "Request turns")
   const routes = app.router;
   // notifications read their own raw body, before the JSON parser
   notifyRoutes(api, deps, routes);

@@ -150,7 +150,8 @@ async function main(): Promise<void> {
   else if (config.mode === 'sandbox') await ensureAdmin(db, SANDBOX_ADMIN.username, SANDBOX_ADMIN.password);
   if (config.mode === 'sandbox') await seedDemoProducts(db);
 
-  // requests in bounded event-loop turns: a connection opened on a busy server is accepted within a few requests
+  // while connections arrive, one request per event-loop turn: a burst of new connections on a busy server is
+  // accepted within about as many requests, not as many turns of every waiting request
   const server = createServer();
   serveInTurns(server, app);
   server.listen(config.port, config.host);

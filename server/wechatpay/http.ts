@@ -9,7 +9,7 @@ export class TransportError extends Error {
   constructor(
     readonly code: TransportErrorCode,
     message: string,
-    /** The request went out on a kept-alive connection that the other side had closed: it never reached WeChat. */
+    /** The request went on a kept-alive connection that the other side closed before any answer (most likely unread). */
     readonly staleConnection = false,
   ) {
     super(message);
