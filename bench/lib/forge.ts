@@ -1,4 +1,4 @@
-// Refund notifications as WeChat Pay sends them (APIv2, docs/wechatpay.md § Notifications), forged beforehand
+// Refund notifications as WeChat Pay sends them (APIv2, docs/wechat-pay.md § Notifications), forged beforehand
 // with the sandbox merchant's real API key so that the load measures only the server's work. Written here
 // from the protocol, not imported from the server: the bench also measures other trees (BENCH_TARGET).
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 // Builds the one PayGateway from the configuration: calls go out in WXPAY_API_VERSION's protocol, and
 // notifications are read in whichever protocol arrives, as long as its key is known (a shop moving from v2
-// to v3 still hears about the refunds it sent over v2; docs/wechatpay.md, "Moving from v2 to v3").
+// to v3 still hears about the refunds it sent over v2; docs/wechat-pay.md, "Moving from v2 to v3").
 import type { Logger } from 'pino';
 import type { WxPayCredentials } from '../config.ts';
 import { loadMerchantCert } from '../wechatpay/cert.ts';

@@ -1,6 +1,6 @@
 // What the mall asks of WeChat Pay, in its own words. One interface, two protocols behind it: APIv2 (XML,
 // v2-gateway.ts) or APIv3 (JSON, v3-gateway.ts), chosen by WXPAY_API_VERSION in build.ts. The refund
-// dispatcher, the reconciler and the pay flow speak only to this (docs/wechatpay.md, "Two protocols behind one gateway").
+// dispatcher, the reconciler and the pay flow speak only to this (docs/wechat-pay.md, "Two protocols behind one gateway").
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SendTiming } from '../lib/slot-gate.ts';
 

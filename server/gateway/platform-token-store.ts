@@ -1,6 +1,6 @@
 // WeChat's access token kept in the database, so every instance uses the same one: a token fetched
 // elsewhere can end ours early. A write never replaces a token that lives longer (a late writer loses).
-// docs/wechatpay.md, "WeChat platform calls". The token is a bearer credential: it is never logged.
+// docs/wechat-pay.md, "WeChat platform calls". The token is a bearer credential: it is never logged.
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { TokenStore } from '../wechat/platform/token.ts';

@@ -1,7 +1,7 @@
 // The outbox's first user: telling WeChat's mini-program shipping service (小程序发货信息管理) that an order
 // shipped. The intent is queued in the ship's transaction; the handler sends it after commit. WeChat allows
 // one re-ship per payment, so a send whose outcome is unknown (its sender died) asks WeChat first
-// (docs/wechatpay.md "WeChat platform calls").
+// (docs/wechat-pay.md "WeChat platform calls").
 import type { Db } from '../db/client.ts';
 import type { OutboxHandler, SendResult } from '../outbox/worker.ts';
 import type { OutboxIntent } from '../outbox/outbox.ts';

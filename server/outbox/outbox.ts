@@ -54,7 +54,7 @@ export async function outboxStates(db: Db | Tx, causeKeys: string[]): Promise<Ma
 /**
  * A merchant's "try again now": a FAILED message goes back to PENDING with a fresh count, a PENDING one is
  * made due now. A DONE one is refused: WeChat already said yes, and sending it again could cost the
- * buyer's one re-ship (docs/wechatpay.md "WeChat platform calls").
+ * buyer's one re-ship (docs/wechat-pay.md "WeChat platform calls").
  */
 export async function retryNow(db: Db, causeKey: string): Promise<void> {
   await db.$transaction(async (tx) => {

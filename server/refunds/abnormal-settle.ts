@@ -1,7 +1,7 @@
 // An ABNORMAL refund (the buyer's card can no longer take the money) sent to the merchant's bank card, for
 // the merchant to pay the buyer another way: APIv3's apply-abnormal-refund. The move is written first
 // (FAILED → REFUNDING, with who asked), then WeChat is called; its answer, a notification or the
-// reconciler's query settles the refund like any other (docs/lifecycle.md, docs/wechatpay.md, "ABNORMAL refunds").
+// reconciler's query settles the refund like any other (docs/lifecycle.md, docs/wechat-pay.md, "ABNORMAL refunds").
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { recordCall } from '../gateway/call-log.ts';

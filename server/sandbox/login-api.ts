@@ -1,4 +1,4 @@
-// GET /sns/jscode2session (docs/wechatpay.md § Mini-program login): a mini-program login code → openid + session_key.
+// GET /sns/jscode2session (docs/wechat-pay.md § Mini-program login): a mini-program login code → openid + session_key.
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from './context.ts';
 import { openidForCode } from './ids.ts';

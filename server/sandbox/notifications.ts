@@ -1,4 +1,4 @@
-// The bodies WeChat POSTs to notify_url: the signed pay result and the encrypted refund result (docs/wechatpay.md § Notifications).
+// The bodies WeChat POSTs to notify_url: the signed pay result and the encrypted refund result (docs/wechat-pay.md § Notifications).
 import { encryptReqInfo } from '../wechatpay/crypto.ts';
 import { nonceStr, sign, type SignType } from '../wechatpay/sign.ts';
 import { toXml } from '../wechatpay/xml.ts';

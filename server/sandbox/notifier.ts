@@ -7,7 +7,7 @@ import { V2, type NotificationRow, type Store, type Via } from './store.ts';
 import type { SandboxLogger } from './types.ts';
 import type { V3Keys } from './v3-keys.ts';
 
-/** Intervals between attempts after the first (docs/wechatpay.md § Notifications): 15 retries, 24h4m in all. */
+/** Intervals between attempts after the first (docs/wechat-pay.md § Notifications): 15 retries, 24h4m in all. */
 export const RETRY_SCHEDULE_S = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600];
 
 const LEASE_MS = 10_000; // longer than one attempt (5 s timeout): a crashed attempt is retried after this

@@ -1,4 +1,4 @@
-// /pay/unifiedorder, /pay/orderquery and /pay/closeorder (docs/wechatpay.md § Endpoints we call): JSAPI trades for the mini-program.
+// /pay/unifiedorder, /pay/orderquery and /pay/closeorder (docs/wechat-pay.md § Endpoints we call): JSAPI trades for the mini-program.
 import type { SignType } from '../wechatpay/sign.ts';
 import type { Ctx } from './context.ts';
 import { newPrepayId, parseChinaCompact } from './ids.ts';

@@ -1,4 +1,4 @@
-// The v2 envelope on the sandbox side (docs/wechatpay.md § Basics, § Signing): parse, check the signature, answer signed XML or FAIL.
+// The v2 envelope on the sandbox side (docs/wechat-pay.md § Basics, § Signing): parse, check the signature, answer signed XML or FAIL.
 import { nonceStr, sign, verifySign, type SignType } from '../wechatpay/sign.ts';
 import { parseXml, toXml } from '../wechatpay/xml.ts';
 import type { SandboxMerchant } from './types.ts';

@@ -1,5 +1,5 @@
 // /secapi/pay/refund: mutual TLS, the v2 envelope and field checks, then WeChat's refund rules (refund-rules.ts,
-// shared with APIv3), dropped answers, WeChat's latency or the slowMs fault (docs/wechatpay.md § Endpoints we call, § The sandbox).
+// shared with APIv3), dropped answers, WeChat's latency or the slowMs fault (docs/wechat-pay.md § Endpoints we call, § The sandbox).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SignType } from '../wechatpay/sign.ts';
 import { waitBeforeAnswer } from './answer-delay.ts';

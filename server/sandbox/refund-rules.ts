@@ -1,5 +1,5 @@
 // WeChat's refund rules, whatever the protocol: rate limit, forced faults, amounts vs the trade, idempotency per
-// out_refund_no, resubmission after REFUNDCLOSE (docs/wechatpay.md § The sandbox). v2 and v3 only parse and answer.
+// out_refund_no, resubmission after REFUNDCLOSE (docs/wechat-pay.md § The sandbox). v2 and v3 only parse and answer.
 import type { Ctx } from './context.ts';
 import { newRefundId } from './ids.ts';
 import { readTrade } from './payments.ts';

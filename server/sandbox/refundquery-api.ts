@@ -1,4 +1,4 @@
-// /pay/refundquery (docs/wechatpay.md § Endpoints we call): one refund by refund_id / out_refund_no, or a trade's refunds, 10 per page.
+// /pay/refundquery (docs/wechat-pay.md § Endpoints we call): one refund by refund_id / out_refund_no, or a trade's refunds, 10 per page.
 import type { SignType } from '../wechatpay/sign.ts';
 import type { Ctx } from './context.ts';
 import { readTrade } from './payments.ts';

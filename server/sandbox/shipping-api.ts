@@ -1,4 +1,4 @@
-// /wxa/sec/order/upload_shipping_info and /wxa/sec/order/get_order (docs/wechatpay.md § WeChat platform calls): WeChat's
+// /wxa/sec/order/upload_shipping_info and /wxa/sec/order/get_order (docs/wechat-pay.md § WeChat platform calls): WeChat's
 // shipping rules played on the sandbox's own paid trades, one upload plus one re-ship per payment, every upload recorded.
 import type { Ctx } from './context.ts';
 import { parseChinaCompact } from './ids.ts';

@@ -1,4 +1,4 @@
-// The Authorization check of every /v3/* request (docs/wechatpay.md § APIv3, request signatures): schema, mchid,
+// The Authorization check of every /v3/* request (docs/wechat-pay.md § APIv3, request signatures): schema, mchid,
 // the merchant certificate's serial, a timestamp within 5 minutes, and the signature over the exact request.
 import type { IncomingMessage } from 'node:http';
 import { parseAuthorization, requestMessage } from '../wechatpay-v3/sign.ts';

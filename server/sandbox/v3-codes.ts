@@ -60,7 +60,7 @@ const V3_TO_V2: Record<string, string> = {
   SIGN_ERROR: 'SIGNERROR',
 };
 
-/** WeChat's HTTP status per v3 code; a code not listed is answered 400 (docs/wechatpay.md § APIv3, errors). */
+/** WeChat's HTTP status per v3 code; a code not listed is answered 400 (docs/wechat-pay.md § APIv3, errors). */
 const V3_STATUS: Record<string, number> = {
   SYSTEM_ERROR: 500,
   FREQUENCY_LIMITED: 429,

@@ -1,5 +1,5 @@
 // The APIv3 JSON the sandbox answers and notifies, built from the stored rows (v2 vocabulary inside, v3 outside):
-// the transaction, the Refund object and the decrypted notification resources (field names per docs/wechatpay.md § APIv3).
+// the transaction, the Refund object and the decrypted notification resources (field names per docs/wechat-pay.md § APIv3).
 import type { V3PayNotifyResource, V3Refund, V3RefundNotifyResource, V3TradeState } from '../wechatpay-v3/types.ts';
 import { chinaRfc3339, rfc3339FromChina } from './ids.ts';
 import type { RefundRow, TradeRow } from './store.ts';

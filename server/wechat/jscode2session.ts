@@ -1,5 +1,5 @@
 // Mini-program login: exchanges a wx.login code for the buyer's openid at /sns/jscode2session
-// (docs/wechatpay.md § Mini-program login).
+// (docs/wechat-pay.md § Mini-program login).
 import https from 'node:https';
 import { httpsRequest } from '../wechatpay/http.ts';
 

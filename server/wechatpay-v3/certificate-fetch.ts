@@ -17,7 +17,7 @@ export class CertificatesFetchError extends Error {
 
 /**
  * Resolves with the answer's headers and raw body for a 200; the store itself decrypts the certificates and
- * checks the answer's signature (docs/wechatpay.md § APIv3, "Platform certificates"). Rejects with the
+ * checks the answer's signature (docs/wechat-pay.md § APIv3, "Platform certificates"). Rejects with the
  * transport's TransportError, or with CertificatesFetchError naming the status and WeChat's code.
  */
 export function certificatesFetcher(t: V3Transport): FetchCertificates {

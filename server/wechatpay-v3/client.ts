@@ -246,7 +246,7 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
       assertFen('totalFee', i.totalFee);
       assertFen('refundFee', i.refundFee);
       if (i.refundFee > i.totalFee) throw new TypeError('refundFee cannot exceed totalFee');
-      // WeChat takes 1- to 3-byte UTF-8 only and reason is String(80) in bytes (docs/wechatpay.md § Basics).
+      // WeChat takes 1- to 3-byte UTF-8 only and reason is String(80) in bytes (docs/wechat-pay.md § Basics).
       const reason = i.reason === undefined ? '' : wxText(i.reason, 80);
       const body: Record<string, unknown> = { out_trade_no: i.outTradeNo, out_refund_no: i.outRefundNo };
       if (reason !== '') body.reason = reason;
@@ -297,7 +297,7 @@ export function createV3Client(cfg: V3ClientConfig): V3Client {
         description,
         out_trade_no: i.outTradeNo,
       };
-      // RFC 3339 in Beijing time, the form WeChat writes and reads (docs/wechatpay.md § APIv3).
+      // RFC 3339 in Beijing time, the form WeChat writes and reads (docs/wechat-pay.md § APIv3).
       if (i.timeExpire !== undefined) body.time_expire = beijingTime(i.timeExpire);
       body.notify_url = i.notifyUrl;
       body.amount = { total: i.totalFee, currency: 'CNY' };

@@ -1,4 +1,4 @@
-// Which APIv3 failures (HTTP status + `code`) may be retried with the same request and which are final (docs/wechatpay.md § APIv3).
+// Which APIv3 failures (HTTP status + `code`) may be retried with the same request and which are final (docs/wechat-pay.md § APIv3).
 
 export type ErrorClass = 'retryable' | 'final';
 

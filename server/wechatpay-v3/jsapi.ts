@@ -1,4 +1,4 @@
-// The wx.requestPayment parameters for an APIv3 prepay_id: signType RSA, paySign by the merchant key (docs/wechatpay.md § APIv3).
+// The wx.requestPayment parameters for an APIv3 prepay_id: signType RSA, paySign by the merchant key (docs/wechat-pay.md § APIv3).
 import type { KeyObject } from 'node:crypto';
 import { newNonce, signWithKey, unixSeconds } from './sign.ts';
 

@@ -47,7 +47,7 @@ function issues(err: z.ZodError): string {
  * within 5 minutes, an unknown serial learned once), then JSON, then the envelope's shape, then the
  * AES-GCM decryption of `resource` with the APIv3 key, to JSON. Verification comes first because
  * re-serialised JSON would not verify, and nothing unauthenticated is parsed further than needed
- * (docs/wechatpay.md § APIv3). The caller validates the resource (refundNotifyResource, payNotifyResource)
+ * (docs/wechat-pay.md § APIv3). The caller validates the resource (refundNotifyResource, payNotifyResource)
  * and matches it with its own records.
  */
 export async function readV3Notification(

@@ -1,4 +1,4 @@
-// APIv3 request signing (docs/wechatpay.md § APIv3): the WECHATPAY2-SHA256-RSA2048 Authorization header.
+// APIv3 request signing (docs/wechat-pay.md § APIv3): the WECHATPAY2-SHA256-RSA2048 Authorization header.
 import { KeyObject, createPrivateKey, randomBytes, sign as rsaSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CertError, loadMerchantCert, type MerchantCert, type MerchantCertOptions } from '../wechatpay/cert.ts';

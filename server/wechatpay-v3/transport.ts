@@ -18,7 +18,7 @@ export type V3TransportConfig = {
   timeoutMs?: number;
   /**
    * Public-key mode: the `PUB_KEY_ID_…` sent on every request as `Wechatpay-Serial`, which tells WeChat
-   * which of its keys we verify with (docs/wechatpay.md § APIv3, "The two key modes").
+   * which of its keys we verify with (docs/wechat-pay.md § APIv3, "The two key modes").
    */
   publicKeyId?: string;
   /** For the Authorization timestamp; WeChat refuses a clock that is far off with 401 SIGN_ERROR. */

@@ -1,4 +1,4 @@
-// Refund notification `req_info` (docs/wechatpay.md § Notifications): AES-256-ECB, PKCS#7, key = the 32 ASCII chars of md5hex(API key).
+// Refund notification `req_info` (docs/wechat-pay.md § Notifications): AES-256-ECB, PKCS#7, key = the 32 ASCII chars of md5hex(API key).
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 
 export class ReqInfoError extends Error {

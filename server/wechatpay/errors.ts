@@ -1,4 +1,4 @@
-// Which WeChat Pay err_codes may be retried with the same request and which are final (docs/wechatpay.md § Error classes).
+// Which WeChat Pay err_codes may be retried with the same request and which are final (docs/wechat-pay.md § Error classes).
 
 export type ErrorClass = 'retryable' | 'final';
 

@@ -1,4 +1,4 @@
-// The parameters wx.requestPayment needs, with the v2 "re-sign" paySign (docs/wechatpay.md § paySign for wx.requestPayment).
+// The parameters wx.requestPayment needs, with the v2 "re-sign" paySign (docs/wechat-pay.md § paySign for wx.requestPayment).
 import { nonceStr as makeNonce, sign, type SignType } from './sign.ts';
 
 export type RequestPaymentInput = {

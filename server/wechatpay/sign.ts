@@ -1,4 +1,4 @@
-// WeChat Pay v2 signatures (docs/wechatpay.md § Signing): MD5 or HMAC-SHA256 over the sorted, non-empty parameters.
+// WeChat Pay v2 signatures (docs/wechat-pay.md § Signing): MD5 or HMAC-SHA256 over the sorted, non-empty parameters.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type SignType = 'MD5' | 'HMAC-SHA256';

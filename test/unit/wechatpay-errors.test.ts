@@ -1,4 +1,4 @@
-// Refund err_code classification (docs/wechatpay.md § Error classes): which are retried with the same out_refund_no.
+// Refund err_code classification (docs/wechat-pay.md § Error classes): which are retried with the same out_refund_no.
 import { describe, expect, it } from 'vitest';
 import { classifyPayError, classifyRefundError } from '../../server/wechatpay/errors.ts';
 

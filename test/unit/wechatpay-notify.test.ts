@@ -11,7 +11,7 @@ const APPID = 'wxd930ea5d5a258f4f';
 const MCH_ID = '10000100';
 const payCfg = { apiKey: KEY, appid: APPID, mchId: MCH_ID, signType: 'MD5' as const };
 
-// Vector V5 (docs/wechatpay.md § Test vectors): a self-computed JSAPI pay notification.
+// Vector V5 (docs/wechat-pay.md § Test vectors): a self-computed JSAPI pay notification.
 const v5: Record<string, string> = {
   appid: APPID,
   bank_type: 'OTHERS',

@@ -1,4 +1,4 @@
-// The v2 signature against vectors V1, V3, V4, V5 (docs/wechatpay.md § Test vectors), and verification rules.
+// The v2 signature against vectors V1, V3, V4, V5 (docs/wechat-pay.md § Test vectors), and verification rules.
 import { describe, expect, it } from 'vitest';
 import { nonceStr, sign, stringToSign, verifySign } from '../../server/wechatpay/sign.ts';
 

@@ -1,4 +1,4 @@
-// APIv3 AEAD_AES_256_GCM against vector V8 (docs/wechatpay.md § APIv3): exact bytes both ways, and every tamper refused.
+// APIv3 AEAD_AES_256_GCM against vector V8 (docs/wechat-pay.md § APIv3): exact bytes both ways, and every tamper refused.
 import { describe, expect, it } from 'vitest';
 import { AesGcmError, decryptResource, decryptResourceJson, encryptResource } from '../../server/wechatpay-v3/aes-gcm.ts';
 

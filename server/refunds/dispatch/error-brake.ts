@@ -1,6 +1,6 @@
 // This instance's brake after WeChat Pay answered a refund call with an error. WeChat allows 6 erroneous
 // calls a second per merchant (past that it answers INVALID_REQ_TOO_MUCH and wants a minute's rest:
-// docs/wechatpay.md, "Error classes"), so while the brake is on, calls go one at a time
+// docs/wechat-pay.md, "Error classes"), so while the brake is on, calls go one at a time
 // (SendWindow.maxInFlight) and ERROR_INTERVAL_MS apart: even if every one of them errs, fewer than 5
 // erroneous calls a second.
 //

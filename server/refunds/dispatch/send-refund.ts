@@ -1,7 +1,7 @@
 // One claimed refund sent to WeChat Pay (v2 /secapi/pay/refund or v3 POST /v3/refund/domestic/refunds), and what WeChat's answer means for it: accepted (the
 // notification or a query settles it later), retryable (sent again after a back-off, with the same
 // out_refund_no and fee), or refused for good (FAILED; the merchant decides). Which code is which:
-// classifyRefundError in wechatpay/errors.ts and classifyV3Error in wechatpay-v3/errors.ts (docs/wechatpay.md, "Error classes").
+// classifyRefundError in wechatpay/errors.ts and classifyV3Error in wechatpay-v3/errors.ts (docs/wechat-pay.md, "Error classes").
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { PayGateway } from '../../gateway/gateway.ts';

@@ -1,4 +1,4 @@
-// Which api.weixin.qq.com errcodes are worth the same call again later and which need a person (docs/wechatpay.md § WeChat platform calls).
+// Which api.weixin.qq.com errcodes are worth the same call again later and which need a person (docs/wechat-pay.md § WeChat platform calls).
 
 /** The access token was refused: the client renews it and sends the call once more before reporting. */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([
