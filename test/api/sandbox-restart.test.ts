@@ -145,7 +145,6 @@ describe('notification retry schedule', () => {
 });
 
 describe('standalone entry (main.ts)', () => {
-
   async function launch(dataDir: string, env: Record<string, string> = {}) {
     // node itself, with the TypeScript loader: through the tsx command the sandbox would be its child, and a
     // SIGKILL would kill only the command and leave the sandbox running

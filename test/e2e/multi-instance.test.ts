@@ -1,14 +1,14 @@
 // Three instances on one PostgreSQL and one shared sandbox, behind the test's own round-robin client:
 // 1,000 refunds requested and approved across them (200 over APIv3), one instance SIGKILLed halfway and restarted.
 // Every refund ends final, WeChat sees each refund once with one fee, and never more calls than the cap.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminSession, asBuyer, buyerLogin, http, sandboxControl, waitFor, type AdminSession } from '../helpers/api.ts';
+import { adminSession, asBuyer, buyerLogin, http, waitFor, type AdminSession } from '../helpers/api.ts';
+import { pool, startSharedSandbox, type SharedSandbox } from '../helpers/cluster.ts';
 import { freshDatabaseUrl, onPostgres } from '../helpers/database.ts';
 import { protocolEnv, type Protocol } from '../helpers/protocols.ts';
-import { newDataDir, ROOT, startServer, type TestServer } from '../helpers/server.ts';
+import { newDataDir, startServer, type TestServer } from '../helpers/server.ts';
 
 const QPS = 100;
 // APIv2 with the full thousand; APIv3 (platform-certificate mode: every instance downloads and checks the
@@ -18,52 +18,17 @@ const RUNS = [
   { protocol: 'v3-certificate', refunds: 200 },
 ] as const satisfies ReadonlyArray<{ protocol: Protocol; refunds: number }>;
 
-async function startSharedSandbox(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server', 'sandbox', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', SANDBOX_DATA_DIR: dataDir, SANDBOX_SETTLE_DELAY_MS: '300', SANDBOX_NOTIFY_RETRY_SCALE: '0.001', SANDBOX_LATENCY_MS: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.includes('sandboxUrl'));
-      if (line) resolve((JSON.parse(line) as { sandboxUrl: string }).sandboxUrl);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
-  });
-  return { url, child };
-}
-
-/** Runs `fn` over `items` with at most `n` at once. */
-async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
-
 for (const { protocol, refunds: REFUNDS } of RUNS)
 describe.skipIf(!onPostgres)(`several instances on one PostgreSQL (${protocol})`, () => {
-  let sandbox: { url: string; child: ChildProcess };
-  let sandboxDir: string;
+  let sandbox: SharedSandbox;
   const servers: TestServer[] = [];
   const dataDirs: string[] = [];
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    sandboxDir = newDataDir();
-    sandbox = await startSharedSandbox(sandboxDir);
-    const databaseUrl = await freshDatabaseUrl(sandboxDir);
-    env = { ...protocolEnv(protocol), SANDBOX_URL: sandbox.url, SANDBOX_DATA_DIR: sandboxDir, WXPAY_REFUND_QPS: String(QPS), BUYER_RATE_LIMIT_PER_MIN: '100000' };
+    sandbox = await startSharedSandbox();
+    const databaseUrl = await freshDatabaseUrl(sandbox.dataDir);
+    env = { ...protocolEnv(protocol), SANDBOX_URL: sandbox.url, SANDBOX_DATA_DIR: sandbox.dataDir, WXPAY_REFUND_QPS: String(QPS), BUYER_RATE_LIMIT_PER_MIN: '100000' };
     for (let i = 0; i < 3; i += 1) {
       const dir = newDataDir();
       mkdirSync(dir, { recursive: true });
@@ -76,16 +41,7 @@ describe.skipIf(!onPostgres)(`several instances on one PostgreSQL (${protocol})`
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
-    // waited for, and killed if it does not stop: a sandbox still running when this test's process ends outlives it
-    if (sandbox && sandbox.child.exitCode === null && sandbox.child.signalCode === null) {
-      const exited = new Promise((resolve) => sandbox.child.once('exit', resolve));
-      sandbox.child.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
-      if (!stopped) {
-        sandbox.child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await sandbox?.stop();
   });
 
   it(`carries ${REFUNDS} refunds to REFUNDED through a crash, once each, under the QPS cap`, async () => {
@@ -138,14 +94,14 @@ describe.skipIf(!onPostgres)(`several instances on one PostgreSQL (${protocol})`
       return stats.body.refunds.REFUNDED === REFUNDS && stats.body;
     }, 120_000, 500);
 
-    const seen = await sandboxControl({ ...servers[0], sandboxUrl: sandbox.url, dataDir: sandboxDir }, 'GET', '/sandbox/refunds');
+    const seen = await sandbox.control('GET', '/sandbox/refunds');
     const mine = (seen.body.items as Array<{ outRefundNo: string; fees: number[]; status: string }>).filter((x) => refunds.includes(x.outRefundNo));
     expect(mine).toHaveLength(REFUNDS); // each refund is one refund at WeChat…
     for (const r of mine) {
       expect(new Set(r.fees)).toEqual(new Set([200])); // …always with the same fee
       expect(r.status).toBe('SUCCESS');
     }
-    const calls = await sandboxControl({ ...servers[0], sandboxUrl: sandbox.url, dataDir: sandboxDir }, 'GET', '/sandbox/refund-calls');
+    const calls = await sandbox.control('GET', '/sandbox/refund-calls');
     const times = (calls.body.items as Array<{ at: number }>).map((c) => c.at).sort((a, b) => a - b);
     let worst = 0;
     for (let i = 0, j = 0; i < times.length; i += 1) {

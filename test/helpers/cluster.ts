@@ -46,7 +46,12 @@ export async function startSharedSandbox(env: Record<string, string> = {}): Prom
     control: (method, p, body) => sandboxControl(asServer, method, p, body),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      // killed if it does not stop: a sandbox still running when the test's process ends would outlive it
+      const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      if (!stopped) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
 }
