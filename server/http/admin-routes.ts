@@ -1,5 +1,5 @@
 // Merchant admin API: session cookie + X-CSRF-Token; thin routes over the services.
-import { Router } from 'express';
+import type { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
@@ -28,7 +28,7 @@ export interface AdminRouteDeps {
   wakeDispatcher: () => void;
 }
 
-export function adminRoutes(api: Api, deps: AdminRouteDeps, r: Router = Router()): Router {
+export function adminRoutes(api: Api, deps: AdminRouteDeps, r: Router): void {
   const { db } = deps;
   const secure = deps.publicBaseUrl().startsWith('https:');
   const refundNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.refundNo, 'refundNo');
@@ -109,5 +109,4 @@ export function adminRoutes(api: Api, deps: AdminRouteDeps, r: Router = Router()
   api.route(r, { method: 'patch', path: '/api/admin/products/:id', tag: 'admin', auth: 'admin', summary: 'Change a product; placed orders keep their prices', allow: 'manage_products', body: S.PatchProductBody, response: S.ProductShape, errors: [400, 401, 403, 404] }, async ({ params, body }) =>
     updateProduct(db, parseWith(z.coerce.number().int().positive(), params.id, 'id'), body),
   );
-  return r;
 }

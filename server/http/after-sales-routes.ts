@@ -1,6 +1,6 @@
 // After-sales: the buyer's return shipment, the merchant's receipt or refusal of returned goods, and the
 // settings buyers see (refund reasons, subscribe templates). Thin routes over refunds/ and settings/.
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { receiveReturn, refuseReturn, returnShipped } from '../refunds/service.ts';
@@ -15,7 +15,7 @@ export interface AfterSalesRouteDeps {
   config: { subscribeTemplateRefund: string | null };
 }
 
-export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps, r: Router = Router()): Router {
+export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps, r: Router): void {
   const { db } = deps;
   const refundNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.refundNo, 'refundNo');
 
@@ -47,5 +47,4 @@ export function afterSalesRoutes(api: Api, deps: AfterSalesRouteDeps, r: Router 
   api.route(r, { method: 'get', path: '/api/admin/settings/changes', tag: 'admin', auth: 'admin', summary: 'Who changed which setting, when, from what to what (newest first)', allow: 'manage_settings', errors: [401, 403] }, async () => ({
     items: await settingChanges(db),
   }));
-  return r;
 }

@@ -1,6 +1,6 @@
 // Merchant exports: files the admin web downloads, streamed as they are read. Mounted in app.ts before
 // adminRoutes, whose /api/admin/refunds/:refundNo would otherwise take `export.csv` for a refund number.
-import { Router, type Response } from 'express';
+import type { Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { chinaToday } from '../queries/china-day.ts';
@@ -20,7 +20,7 @@ export interface ExportRouteDeps {
  */
 export const RefundExportQuery = S.AdminRefundsQuery.omit({ q: true, sort: true, page: true, pageSize: true }).strict();
 
-export function exportRoutes(api: Api, deps: ExportRouteDeps, r: Router = Router()): Router {
+export function exportRoutes(api: Api, deps: ExportRouteDeps, r: Router): void {
   // api.route guards it like every admin route (auth: 'admin'); the handler writes the answer itself, so
   // route.ts sends nothing after it (headersSent), and `produces` documents the CSV in /api/openapi.json
   api.route(
@@ -52,7 +52,6 @@ export function exportRoutes(api: Api, deps: ExportRouteDeps, r: Router = Router
       deps.log.info({ ...query, rows: sent.rows, aborted: sent.aborted, ms: Date.now() - started }, 'refund export');
     },
   );
-  return r;
 }
 
 /**

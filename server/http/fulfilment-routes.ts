@@ -1,6 +1,6 @@
 // Fulfilment: the carriers, the merchant ships, the buyer confirms receipt, the merchant retries a
 // shipment's upload to WeChat. Thin routes over orders/shipping.ts.
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Db } from '../db/client.ts';
 import { shippingCause } from '../orders/shipping-upload.ts';
 import { receiveOrder, shipOrder } from '../orders/shipping.ts';
@@ -18,7 +18,7 @@ export interface FulfilmentRouteDeps {
   wakeOutbox: () => void;
 }
 
-export function fulfilmentRoutes(api: Api, deps: FulfilmentRouteDeps, r: Router = Router()): Router {
+export function fulfilmentRoutes(api: Api, deps: FulfilmentRouteDeps, r: Router): void {
   const { db } = deps;
   const orderNo = (p: Record<string, string>) => parseWith(S.NumberParam, p.orderNo, 'orderNo');
 
@@ -45,5 +45,4 @@ export function fulfilmentRoutes(api: Api, deps: FulfilmentRouteDeps, r: Router 
     await receiveOrder(db, req.buyer!.id, no);
     return getBuyerOrder(db, req.buyer!.id, no);
   });
-  return r;
 }

@@ -1,5 +1,5 @@
 // Buyer API (the mini-program): thin routes that parse, call a service and shape the answer.
-import { Router } from 'express';
+import type { Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -24,7 +24,7 @@ export interface MpRouteDeps {
   code2Session: (code: string) => Promise<string>;
 }
 
-export function mpRoutes(api: Api, deps: MpRouteDeps, r: Router = Router()): Router {
+export function mpRoutes(api: Api, deps: MpRouteDeps, r: Router): void {
   const { db, gateway } = deps;
   const limited = rateLimit({
     windowMs: 60_000,
@@ -87,5 +87,4 @@ export function mpRoutes(api: Api, deps: MpRouteDeps, r: Router = Router()): Rou
   api.route(r, { method: 'post', path: '/api/mp/refunds/:refundNo/cancel', tag: 'buyer', auth: 'buyer', summary: 'Withdraw a refund request (only while REQUESTED)', response: S.RefundShape, errors: [401, 404, 409] }, async ({ req, params: p }) =>
     cancelRefund(db, params(p, 'refundNo'), req.buyer!.id),
   );
-  return r;
 }

@@ -1,7 +1,7 @@
 // WeChat Pay callbacks, v2 (XML in, XML reply) and v3 (signed JSON in, a status out). Any refusal is a FAIL
 // reply with nothing changed. Public URLs: authenticity is the notification's own (v2 pay: sign; v2 refund:
 // req_info decrypts with the APIv2 key; v3: Wechatpay-Signature, then the resource decrypts with the APIv3 key).
-import express, { Router, type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { notifyPath, type PayGateway } from '../gateway/gateway.ts';
@@ -21,7 +21,7 @@ export interface NotifyRouteDeps {
   log: Logger;
 }
 
-export function notifyRoutes(api: Api, deps: NotifyRouteDeps, r: Router = Router()): Router {
+export function notifyRoutes(api: Api, deps: NotifyRouteDeps, r: Router): void {
   const raw = express.raw({ type: () => true, limit: MAX_NOTIFY_BYTES });
   // v2 answers in XML; v3 looks only at the status: 204 when handled, else 4xx/5xx {"code":"FAIL","message"}
   const reply = {
@@ -65,5 +65,4 @@ export function notifyRoutes(api: Api, deps: NotifyRouteDeps, r: Router = Router
     send(res, 400, false, 'body could not be read');
   };
   r.use('/api/wxpay', onError);
-  return r;
 }

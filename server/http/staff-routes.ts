@@ -1,5 +1,5 @@
 // The owner's staff management: list, add, change role, disable, reset a password. Thin routes over admins/staff.ts.
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { addStaff, listStaff, updateStaff } from '../admins/staff.ts';
@@ -23,7 +23,7 @@ const PatchStaffBody = z
   .strictObject({ role: z.enum(STAFF_ROLES).optional(), disabled: z.boolean().optional(), password: password.optional() })
   .refine((b) => Object.keys(b).length > 0, 'body: name at least one of role, disabled, password');
 
-export function staffRoutes(api: Api, deps: StaffRouteDeps, r: Router = Router()): Router {
+export function staffRoutes(api: Api, deps: StaffRouteDeps, r: Router): void {
   const { db } = deps;
 
   api.route(r, { method: 'get', path: '/api/admin/staff', tag: 'admin', auth: 'admin', allow: 'manage_staff', summary: 'The merchant’s team', response: z.object({ items: z.array(StaffShape) }), errors: [401, 403] }, async () => ({
@@ -37,5 +37,4 @@ export function staffRoutes(api: Api, deps: StaffRouteDeps, r: Router = Router()
   api.route(r, { method: 'patch', path: '/api/admin/staff/:id', tag: 'admin', auth: 'admin', allow: 'manage_staff', summary: 'Change a person’s role, disable them (their sessions end at once) or reset their password', body: PatchStaffBody, response: StaffShape, errors: [400, 401, 403, 404, 409] }, async ({ params, body }) =>
     updateStaff(db, parseWith(z.coerce.number().int().positive(), params.id, 'id'), body, deps.forgetAdminSessions),
   );
-  return r;
 }

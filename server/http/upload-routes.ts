@@ -4,7 +4,7 @@
 // (app.ts) reads only application/json, so the multipart stream reaches this route unread.
 import type { IncomingHttpHeaders } from 'node:http';
 import busboy from 'busboy';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../errors.ts';
@@ -108,7 +108,7 @@ function readOneFile(req: Request, res: Response): Promise<Buffer> {
   });
 }
 
-export function uploadRoutes(api: Api, deps: UploadRouteDeps, r: Router = Router()): Router {
+export function uploadRoutes(api: Api, deps: UploadRouteDeps, r: Router): void {
   const { db } = deps;
 
   api.route(
@@ -158,5 +158,4 @@ export function uploadRoutes(api: Api, deps: UploadRouteDeps, r: Router = Router
       res.send(Buffer.from(upload.bytes.buffer, upload.bytes.byteOffset, upload.bytes.byteLength));
     },
   );
-  return r;
 }
