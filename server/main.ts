@@ -51,6 +51,12 @@ async function main(): Promise<void> {
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
   const db = await createDb(config.databaseUrl);
+  // the admin's password check (scrypt, tens of ms on libuv's thread pool) runs while this thread loads the
+  // merchant's certificate and builds the app; it is awaited before the server listens, so no login can come
+  // before the admin exists. The catch only keeps a failure from counting as unhandled until that await.
+  const admin = config.admin ?? (config.mode === 'sandbox' ? SANDBOX_ADMIN : undefined);
+  const adminReady = admin ? ensureAdmin(db, admin.username, admin.password) : Promise.resolve();
+  adminReady.catch(() => undefined);
 
   let sandbox: Sandbox | undefined;
   let creds: WxPayCredentials;
@@ -146,8 +152,7 @@ async function main(): Promise<void> {
     },
   });
 
-  if (config.admin) await ensureAdmin(db, config.admin.username, config.admin.password);
-  else if (config.mode === 'sandbox') await ensureAdmin(db, SANDBOX_ADMIN.username, SANDBOX_ADMIN.password);
+  await adminReady;
   if (config.mode === 'sandbox') await seedDemoProducts(db);
 
   // while connections arrive, one request per event-loop turn: a burst of new connections on a busy server is
