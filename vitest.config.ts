@@ -1,6 +1,6 @@
 // Three test projects: server (unit + API, node), miniprogram (jsdom, miniprogram-simulate), e2e (browser + full flows).
 // Vitest's default is one worker on a 2-core machine. The unit and API files spend most of their time waiting on
-// sockets (a server, the sandbox) or starting a worker, so two at a time there take ≈ 40 % less time than one;
+// sockets (a server, the sandbox) or starting a worker, so two at a time there took 230 s instead of 364 s;
 // the e2e files start several processes and a browser each, and some measure timing (the refund rate, the
 // crash tests), so they keep one at a time. Projects with different worker counts run as separate groups, in
 // this order.

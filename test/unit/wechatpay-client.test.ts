@@ -232,7 +232,8 @@ describe('refund', () => {
     const c = client();
     const at = Date.now() + 300;
     // the first call starts the send thread, which on a busy machine can take longer than the 300 ms: a slot that
-    // may be used up to 5 s late keeps this test about when the call goes (never before its slot), not about that
+    // may be used up to 5 s late keeps this test about when the call goes (never before its slot), not about how
+    // quickly the thread starts
     const { outcome, call } = await c.refund(refundInput, { at, lateMs: 5000, window: { name: 'refund', cap: 10, spanMs: 1000 } });
     expect(outcome).toEqual({ kind: 'accepted', refundId: '5001' });
     expect(arrived).toHaveLength(1);
